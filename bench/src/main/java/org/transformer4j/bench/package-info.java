@@ -1,0 +1,2 @@
+/** JMH microbenchmarks of the core kernels. */
+package org.transformer4j.bench;

@@ -12,11 +12,11 @@ package org.transformer4j.autograd;
  *       {@link #causalPadding(int[])} combines both.</li>
  * </ul>
  *
- * @param causal     whether future keys are hidden
+ * @param isCausal   whether future keys are hidden
  * @param offset     position of query 0 within the key sequence (causal only)
  * @param keyLengths per batch row, the number of valid keys, or null when all keys are valid
  */
-public record AttentionMask(boolean causal, int offset, int[] keyLengths) {
+public record AttentionMask(boolean isCausal, int offset, int[] keyLengths) {
     public static AttentionMask none() {
         return new AttentionMask(false, 0, null);
     }
@@ -39,7 +39,7 @@ public record AttentionMask(boolean causal, int offset, int[] keyLengths) {
 
     /** Whether query {@code t} of batch row {@code b} may see key {@code s}. */
     public boolean visible(int b, int t, int s) {
-        if (causal && s > offset + t) {
+        if (isCausal && s > offset + t) {
             return false;
         }
         return keyLengths == null || s < keyLengths[b];

@@ -1,0 +1,155 @@
+package org.transformer4j.model;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.transformer4j.T4jException;
+import org.transformer4j.io.Json;
+import org.transformer4j.io.Safetensors;
+import org.transformer4j.io.SafetensorsFile;
+import org.transformer4j.io.TensorData;
+import org.transformer4j.tensor.Tensor;
+
+/**
+ * A GPT as a Hugging Face model directory: config.json (model_type "gpt2") and model.safetensors with GPT-2's
+ * tensor names. GPT-2 stores its four projection matrices as Conv1D weights, [in, out]; our Linear layers hold
+ * [out, in], so those four are transposed on the way out and back in. Both spellings of the names found in the
+ * wild are read: "transformer.h.0..." (GPT2LMHeadModel saves) and plain "h.0..." (the released gpt2 checkpoint).
+ */
+public final class GPTFiles {
+    public static final String CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors";
+    private static final List<String> CONV1D = List.of("attn.c_attn.weight", "attn.c_proj.weight",
+            "mlp.c_fc.weight", "mlp.c_proj.weight");
+
+    private GPTFiles() {}
+
+    /** Writes config.json and model.safetensors into {@code dir} (created if needed), each atomically. */
+    public static void save(GPT model, Path dir, Map<String, String> metadata) {
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new T4jException("cannot create model directory " + dir + ": " + e.getMessage(), e);
+        }
+        org.transformer4j.io.AtomicFiles.writeString(dir.resolve(CONFIG), Json.writePretty(configJson(model.config)) + "\n");
+        LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
+        for (var e : model.namedParameters().entrySet()) {
+            Tensor t = e.getValue();
+            if (isConv1D(e.getKey())) {
+                tensors.put(e.getKey(), TensorData.f32(transpose(t.data(), t.dim(0), t.dim(1)), t.dim(1), t.dim(0)));
+            } else {
+                tensors.put(e.getKey(), TensorData.f32(t.data(), t.shape()));
+            }
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.putAll(metadata);
+        Safetensors.write(dir.resolve(WEIGHTS), tensors, meta);
+    }
+
+    /** config.json as Hugging Face's GPT2Config writes it (plus "bias", which GPT-2 itself always has). */
+    public static Map<String, Object> configJson(GPTConfig c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model_type", "gpt2");
+        m.put("architectures", List.of("GPT2LMHeadModel"));
+        m.put("vocab_size", c.vocabSize());
+        m.put("n_positions", c.blockSize());
+        m.put("n_ctx", c.blockSize());
+        m.put("n_embd", c.nEmbd());
+        m.put("n_layer", c.nLayer());
+        m.put("n_head", c.nHead());
+        m.put("n_inner", c.nInner());
+        m.put("activation_function", c.tanhGelu() ? "gelu_new" : "gelu");
+        m.put("layer_norm_epsilon", (double) c.layerNormEps());
+        m.put("resid_pdrop", (double) c.dropout());
+        m.put("embd_pdrop", (double) c.dropout());
+        m.put("attn_pdrop", (double) c.dropout());
+        m.put("tie_word_embeddings", true);
+        m.put("bias", c.bias());
+        m.put("torch_dtype", "float32");
+        return m;
+    }
+
+    /** Reads config.json of a GPT-2 style model directory. */
+    public static GPTConfig readConfig(Path dir) {
+        Path file = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(file)) {
+            throw new T4jException(dir + " is not a model directory: " + CONFIG + " is missing");
+        }
+        Map<String, Object> m = Json.parseObject(file);
+        String type = Json.getString(m, "model_type", "gpt2");
+        if (!type.equals("gpt2")) {
+            throw new T4jException(file + ": model_type '" + type + "' is not supported here (expected gpt2)");
+        }
+        try {
+            int nEmbd = Json.getInt(m, "n_embd");
+            Object inner = m.get("n_inner");
+            String act = Json.getString(m, "activation_function", "gelu_new");
+            boolean tanh = switch (act) {
+                case "gelu" -> false;
+                case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> true;
+                default -> throw new T4jException(file + ": activation_function '" + act + "' is not supported");
+            };
+            return new GPTConfig(Json.getInt(m, "vocab_size"), Json.getInt(m, "n_positions", Json.getInt(m, "n_ctx", 1024)),
+                    Json.getInt(m, "n_layer"), Json.getInt(m, "n_head"), nEmbd,
+                    inner == null ? 4 * nEmbd : Json.getInt(m, "n_inner"), Json.getBool(m, "bias", true),
+                    (float) Json.getDouble(m, "resid_pdrop", 0.0), (float) Json.getDouble(m, "layer_norm_epsilon", 1e-5),
+                    tanh);
+        } catch (T4jException e) {
+            throw e.getMessage().startsWith(file.toString()) ? e : new T4jException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a GPT from a model directory (weights copied into the heap as float32). */
+    public static GPT load(Path dir) {
+        GPT model = new GPT(readConfig(dir));
+        Path file = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(file)) {
+            throw new T4jException(dir + " is not a model directory: " + WEIGHTS + " is missing");
+        }
+        try (SafetensorsFile sf = SafetensorsFile.open(file)) {
+            for (var e : model.namedParameters().entrySet()) {
+                String name = e.getKey();
+                String stored = sf.contains(name) ? name : name.substring("transformer.".length());
+                if (!sf.contains(stored)) {
+                    throw new T4jException(file + ": missing tensor '" + name + "'");
+                }
+                Tensor t = e.getValue();
+                boolean conv = isConv1D(name);
+                int[] expected = conv ? new int[] {t.dim(1), t.dim(0)} : t.shape();
+                int[] actual = sf.info(stored).shape();
+                if (!Arrays.equals(expected, actual)) {
+                    throw new T4jException(file + ": tensor '" + stored + "' has shape " + Arrays.toString(actual)
+                            + " but config.json implies " + Arrays.toString(expected));
+                }
+                float[] v = sf.readFloats(stored);
+                System.arraycopy(conv ? transpose(v, expected[0], expected[1]) : v, 0, t.data(), 0, v.length);
+            }
+        }
+        return model;
+    }
+
+    private static boolean isConv1D(String name) {
+        for (String suffix : CONV1D) {
+            if (name.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** [rows, cols] -> [cols, rows]. */
+    static float[] transpose(float[] a, int rows, int cols) {
+        float[] out = new float[a.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = a[r * cols + c];
+            }
+        }
+        return out;
+    }
+}

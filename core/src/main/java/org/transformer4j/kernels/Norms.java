@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Layer normalisation and RMS normalisation over the rows of a [rows, cols] matrix.
  *
- * <p>The variance is computed in two passes (mean first, then the mean of squared deviations): the one-pass
- * E[x^2] - E[x]^2 loses every significant digit when |mean| is large relative to the spread. The forward saves the
+ * <p>The variance is computed in two passes (mean first, then the mean of squared deviations) on values shifted by
+ * the row's first element: the one-pass E[x^2] - E[x]^2 loses every significant digit when |mean| is large
+ * relative to the spread. The forward saves the
  * per-row mean and 1/sqrt(var + eps) ("rstd") for the backward, which recomputes x-hat from x.
  */
 public final class Norms {
@@ -24,29 +25,42 @@ public final class Norms {
         ElementWise.forRows(rows, 6L * cols, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int off = r * cols;
-                float mu = ElementWise.sumRange(x, off, cols) / cols;
+                // Shift by the row's first element: x - pivot is exact for values within a factor of 2 of each
+                // other, so a large common offset costs no precision; the centred values are then
+                // (x - pivot) - delta, never rounding the mean itself to a float near the offset.
+                float pivot = x[off];
                 FloatVector acc = FloatVector.zero(F);
                 int i = 0;
                 for (int end = F.loopBound(cols); i < end; i += L) {
-                    FloatVector d = FloatVector.fromArray(F, x, off + i).sub(mu);
+                    acc = acc.add(FloatVector.fromArray(F, x, off + i).sub(pivot));
+                }
+                float sum = acc.reduceLanes(VectorOperators.ADD);
+                for (; i < cols; i++) {
+                    sum += x[off + i] - pivot;
+                }
+                float delta = sum / cols;
+                acc = FloatVector.zero(F);
+                i = 0;
+                for (int end = F.loopBound(cols); i < end; i += L) {
+                    FloatVector d = FloatVector.fromArray(F, x, off + i).sub(pivot).sub(delta);
                     acc = d.fma(d, acc);
                 }
                 float ss = acc.reduceLanes(VectorOperators.ADD);
                 for (; i < cols; i++) {
-                    float d = x[off + i] - mu;
+                    float d = x[off + i] - pivot - delta;
                     ss += d * d;
                 }
                 float rs = (float) (1 / Math.sqrt(ss / cols + (double) eps));
-                mean[r] = mu;
+                mean[r] = pivot + delta;
                 rstd[r] = rs;
                 i = 0;
                 for (int end = F.loopBound(cols); i < end; i += L) {
-                    FloatVector h = FloatVector.fromArray(F, x, off + i).sub(mu).mul(rs);
+                    FloatVector h = FloatVector.fromArray(F, x, off + i).sub(pivot).sub(delta).mul(rs);
                     FloatVector b = beta == null ? FloatVector.zero(F) : FloatVector.fromArray(F, beta, i);
                     h.fma(FloatVector.fromArray(F, gamma, i), b).intoArray(y, off + i);
                 }
                 for (; i < cols; i++) {
-                    float h = (x[off + i] - mu) * rs;
+                    float h = (x[off + i] - pivot - delta) * rs;
                     y[off + i] = h * gamma[i] + (beta == null ? 0f : beta[i]);
                 }
             }

@@ -1,7 +1,15 @@
 package org.transformer4j.autograd;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
+import org.transformer4j.kernels.Activations;
+import org.transformer4j.kernels.Attention;
+import org.transformer4j.kernels.CrossEntropy;
+import org.transformer4j.kernels.ElementWise;
+import org.transformer4j.kernels.Gemm;
+import org.transformer4j.kernels.Norms;
+import org.transformer4j.kernels.Softmax;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -17,33 +25,102 @@ import org.transformer4j.tensor.Tensor;
 public final class Ops {
     private Ops() {}
 
-    private static UnsupportedOperationException todo() {
-        return new UnsupportedOperationException("not implemented yet");
-    }
-
     /** y = x·Wᵀ + b. x [..., in], w [out, in] (PyTorch's Linear layout), b [out] or null; y [..., out]. */
     public static Tensor linear(Tensor x, Tensor w, Tensor b) {
-        throw todo();
+        int in = x.cols();
+        if (w.rank() != 2 || w.dim(1) != in) {
+            throw shapeError("linear", "x", x, "w", w);
+        }
+        int out = w.dim(0);
+        if (b != null && (b.rank() != 1 || b.dim(0) != out)) {
+            throw shapeError("linear", "w", w, "b", b);
+        }
+        int n = x.rows();
+        int[] shape = x.shape();
+        shape[shape.length - 1] = out;
+        Tensor y = Tensor.zeros(shape);
+        float[] yd = y.data();
+        Gemm.nt(n, out, in, x.data(), w.data(), yd, false);
+        if (b != null) {
+            float[] bd = b.data();
+            ElementWise.forRows(n, out, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    ElementWise.axpy(out, 1f, bd, 0, yd, r * out);
+                }
+            });
+        }
+        return attach(y, "linear", () -> {
+            float[] g = y.grad();
+            if (x.requiresGrad()) {
+                Gemm.nn(n, in, out, g, w.data(), x.grad(), true);
+            }
+            if (w.requiresGrad()) {
+                Gemm.tn(out, in, n, g, x.data(), w.grad(), true);
+            }
+            if (b != null && b.requiresGrad()) {
+                ElementWise.columnSumsAcc(g, n, out, b.grad());
+            }
+        }, x, w, b);
     }
 
     /** C = A·B for 2-D a [m, k] and b [k, n]. */
     public static Tensor matmul(Tensor a, Tensor b) {
-        throw todo();
+        if (a.rank() != 2 || b.rank() != 2 || a.dim(1) != b.dim(0)) {
+            throw shapeError("matmul", "a", a, "b", b);
+        }
+        int m = a.dim(0);
+        int k = a.dim(1);
+        int n = b.dim(1);
+        Tensor c = Tensor.zeros(m, n);
+        Gemm.nn(m, n, k, a.data(), b.data(), c.data(), false);
+        return attach(c, "matmul", () -> {
+            float[] g = c.grad();
+            if (a.requiresGrad()) {
+                Gemm.nt(m, k, n, g, b.data(), a.grad(), true);
+            }
+            if (b.requiresGrad()) {
+                Gemm.tn(k, n, m, a.data(), g, b.grad(), true);
+            }
+        }, a, b);
     }
 
     /** Element-wise a + b (same shape). */
     public static Tensor add(Tensor a, Tensor b) {
-        throw todo();
+        requireSameShape("add", a, b);
+        Tensor y = Tensor.zeros(a.shape());
+        ElementWise.add(a.data(), b.data(), y.data(), y.size());
+        return attach(y, "add", () -> {
+            float[] g = y.grad();
+            if (a.requiresGrad()) {
+                ElementWise.axpyAcc(g, 1f, a.grad(), g.length);
+            }
+            if (b.requiresGrad()) {
+                ElementWise.axpyAcc(g, 1f, b.grad(), g.length);
+            }
+        }, a, b);
     }
 
     /** Element-wise a * b (same shape). */
     public static Tensor mul(Tensor a, Tensor b) {
-        throw todo();
+        requireSameShape("mul", a, b);
+        Tensor y = Tensor.zeros(a.shape());
+        ElementWise.mul(a.data(), b.data(), y.data(), y.size());
+        return attach(y, "mul", () -> {
+            float[] g = y.grad();
+            if (a.requiresGrad()) {
+                ElementWise.mulAcc(g, b.data(), a.grad(), g.length);
+            }
+            if (b.requiresGrad()) {
+                ElementWise.mulAcc(g, a.data(), b.grad(), g.length);
+            }
+        }, a, b);
     }
 
     /** a * s for a constant s. */
     public static Tensor scale(Tensor a, float s) {
-        throw todo();
+        Tensor y = Tensor.zeros(a.shape());
+        ElementWise.scale(a.data(), s, y.data(), y.size());
+        return attach(y, "scale", () -> ElementWise.axpyAcc(y.grad(), s, a.grad(), y.size()), a);
     }
 
     /**
@@ -52,31 +129,97 @@ public final class Ops {
      * naming the id and V. Backward scatters-adds into the table's gradient.
      */
     public static Tensor embedding(Tensor table, int[] ids, int... outShape) {
-        throw todo();
+        if (table.rank() != 2) {
+            throw new IllegalArgumentException("embedding: table must be [V, C], got " + Arrays.toString(table.shape()));
+        }
+        int vocab = table.dim(0);
+        int c = table.dim(1);
+        if (Tensor.numel(outShape) != ids.length) {
+            throw new IllegalArgumentException("embedding: outShape " + Arrays.toString(outShape) + " holds "
+                    + Tensor.numel(outShape) + " ids, got " + ids.length);
+        }
+        for (int id : ids) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("token id " + id + " is outside the vocabulary of size " + vocab);
+            }
+        }
+        int[] shape = Arrays.copyOf(outShape, outShape.length + 1);
+        shape[outShape.length] = c;
+        Tensor y = Tensor.zeros(shape);
+        float[] td = table.data();
+        float[] yd = y.data();
+        int[] saved = ids.clone();
+        ElementWise.forRows(saved.length, c, (r0, r1) -> {
+            for (int i = r0; i < r1; i++) {
+                System.arraycopy(td, saved[i] * c, yd, i * c, c);
+            }
+        });
+        return attach(y, "embedding", () -> {
+            float[] g = y.grad();
+            float[] gt = table.grad();
+            // Ids repeat, so rows of gt receive several contributions: split the columns, never the ids, across
+            // threads, so each element is summed by one thread in id order (deterministic, race-free).
+            ElementWise.forColumnBlocks(saved.length, c, (c0, c1) -> {
+                for (int i = 0; i < saved.length; i++) {
+                    ElementWise.axpy(c1 - c0, 1f, g, i * c + c0, gt, saved[i] * c + c0);
+                }
+            });
+        }, table);
     }
 
     /** Layer normalisation over the last dimension: (x - mean) / sqrt(var + eps) * gamma + beta (beta nullable). */
     public static Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps) {
-        throw todo();
+        int c = x.cols();
+        requireVector("layerNorm", "gamma", gamma, c, x);
+        if (beta != null) {
+            requireVector("layerNorm", "beta", beta, c, x);
+        }
+        int rows = x.rows();
+        Tensor y = Tensor.zeros(x.shape());
+        float[] mean = new float[rows];
+        float[] rstd = new float[rows];
+        Norms.layerNorm(x.data(), gamma.data(), beta == null ? null : beta.data(), eps, y.data(), mean, rstd, rows, c);
+        return attach(y, "layerNorm", () -> Norms.layerNormBackwardAcc(x.data(), gamma.data(), mean, rstd, y.grad(),
+                gradOrNull(x), gradOrNull(gamma), gradOrNull(beta), rows, c), x, gamma, beta);
     }
 
     /** RMS normalisation over the last dimension: x / sqrt(mean(x^2) + eps) * gamma. */
     public static Tensor rmsNorm(Tensor x, Tensor gamma, float eps) {
-        throw todo();
+        int c = x.cols();
+        requireVector("rmsNorm", "gamma", gamma, c, x);
+        int rows = x.rows();
+        Tensor y = Tensor.zeros(x.shape());
+        float[] rstd = new float[rows];
+        Norms.rmsNorm(x.data(), gamma.data(), eps, y.data(), rstd, rows, c);
+        return attach(y, "rmsNorm", () -> Norms.rmsNormBackwardAcc(x.data(), gamma.data(), rstd, y.grad(),
+                gradOrNull(x), gradOrNull(gamma), rows, c), x, gamma);
     }
 
     /** GELU: exact (erf) when {@code tanhApproximation} is false, else the tanh approximation (GPT-2's). */
     public static Tensor gelu(Tensor x, boolean tanhApproximation) {
-        throw todo();
+        Tensor y = Tensor.zeros(x.shape());
+        int n = y.size();
+        if (tanhApproximation) {
+            Activations.geluTanh(x.data(), y.data(), n);
+            return attach(y, "gelu", () -> Activations.geluTanhBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
+        }
+        Activations.geluExact(x.data(), y.data(), n);
+        return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
     }
 
     public static Tensor relu(Tensor x) {
-        throw todo();
+        Tensor y = Tensor.zeros(x.shape());
+        int n = y.size();
+        ElementWise.relu(x.data(), y.data(), n);
+        return attach(y, "relu", () -> ElementWise.reluBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
     }
 
     /** SiLU (swish): x * sigmoid(x). */
     public static Tensor silu(Tensor x) {
-        throw todo();
+        Tensor y = Tensor.zeros(x.shape());
+        int n = y.size();
+        Activations.silu(x.data(), y.data(), n);
+        return attach(y, "silu", () -> Activations.siluBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
     }
 
     /**
@@ -84,17 +227,64 @@ public final class Ops {
      * by 1/(1-p); otherwise returns x itself. The mask is drawn from {@code rng}, so a seeded run is repeatable.
      */
     public static Tensor dropout(Tensor x, float p, boolean training, SplittableRandom rng) {
-        throw todo();
+        if (!(p >= 0f && p <= 1f)) {
+            throw new IllegalArgumentException("dropout: p must be in [0, 1], got " + p);
+        }
+        if (!training || p == 0f) {
+            return x;
+        }
+        int n = x.size();
+        // The mask holds each element's multiplier (0 or 1/(1-p)), drawn serially so a seed fixes it.
+        float[] mask = new float[n];
+        float keep = p == 1f ? 0f : 1f / (1f - p);
+        for (int i = 0; i < n; i++) {
+            mask[i] = rng.nextDouble() < p ? 0f : keep;
+        }
+        Tensor y = Tensor.zeros(x.shape());
+        ElementWise.mul(x.data(), mask, y.data(), n);
+        return attach(y, "dropout", () -> ElementWise.mulAcc(y.grad(), mask, x.grad(), n), x);
     }
 
     /** Splits the last dimension into {@code parts} equal pieces (e.g. a fused QKV projection into q, k, v). */
     public static Tensor[] split(Tensor x, int parts) {
-        throw todo();
+        int c = x.cols();
+        if (parts <= 0 || c % parts != 0) {
+            throw new IllegalArgumentException("split: last dimension " + c + " of " + Arrays.toString(x.shape())
+                    + " does not split into " + parts + " equal parts");
+        }
+        int w = c / parts;
+        int rows = x.rows();
+        int[] shape = x.shape();
+        shape[shape.length - 1] = w;
+        Tensor[] out = new Tensor[parts];
+        float[] xd = x.data();
+        for (int part = 0; part < parts; part++) {
+            Tensor y = Tensor.zeros(shape);
+            float[] yd = y.data();
+            int col = part * w;
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(xd, r * c + col, yd, r * w, w);
+            }
+            out[part] = attach(y, "split", () -> {
+                float[] g = y.grad();
+                float[] gx = x.grad();
+                ElementWise.forRows(rows, w, (r0, r1) -> {
+                    for (int r = r0; r < r1; r++) {
+                        ElementWise.axpy(w, 1f, g, r * w, gx, r * c + col);
+                    }
+                });
+            }, x);
+        }
+        return out;
     }
 
     /** Softmax over the last dimension. */
     public static Tensor softmax(Tensor x) {
-        throw todo();
+        Tensor y = Tensor.zeros(x.shape());
+        int rows = x.rows();
+        int c = x.cols();
+        Softmax.forward(x.data(), y.data(), rows, c);
+        return attach(y, "softmax", () -> Softmax.backwardAcc(y.data(), y.grad(), x.grad(), rows, c), x);
     }
 
     /**
@@ -103,17 +293,40 @@ public final class Ops {
      * mean). A target outside [0, V) other than -1 throws. Returns a scalar.
      */
     public static Tensor crossEntropy(Tensor logits, int[] targets) {
-        throw todo();
+        int vocab = logits.cols();
+        int rows = logits.rows();
+        if (targets.length != rows) {
+            throw new IllegalArgumentException("crossEntropy: logits " + Arrays.toString(logits.shape()) + " hold "
+                    + rows + " rows, got " + targets.length + " targets");
+        }
+        CrossEntropy.checkTargets(targets, vocab);
+        int[] saved = targets.clone();
+        int count = 0;
+        for (int t : saved) {
+            if (t != CrossEntropy.IGNORE) {
+                count++;
+            }
+        }
+        float[] lse = new float[rows];
+        double total = CrossEntropy.forward(logits.data(), saved, rows, vocab, lse, new float[rows]);
+        // With every target ignored there is nothing to average: the loss is 0 with zero gradient (not NaN).
+        int n = Math.max(count, 1);
+        Tensor y = Tensor.scalar((float) (total / n));
+        return attach(y, "crossEntropy", () -> CrossEntropy.backwardAcc(logits.data(), saved, lse, y.grad()[0] / n,
+                logits.grad(), rows, vocab), logits);
     }
 
     /** Sum of all elements, as a scalar. */
     public static Tensor sum(Tensor x) {
-        throw todo();
+        Tensor y = Tensor.scalar((float) ElementWise.sum(x.data(), x.size()));
+        return attach(y, "sum", () -> ElementWise.addScalarAcc(y.grad()[0], x.grad(), x.size()), x);
     }
 
     /** Mean of all elements, as a scalar. */
     public static Tensor mean(Tensor x) {
-        throw todo();
+        int n = x.size();
+        Tensor y = Tensor.scalar(n == 0 ? Float.NaN : (float) (ElementWise.sum(x.data(), n) / n));
+        return attach(y, "mean", () -> ElementWise.addScalarAcc(y.grad()[0] / n, x.grad(), n), x);
     }
 
     /**
@@ -130,6 +343,100 @@ public final class Ops {
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, int nHead, AttentionMask mask, float scale,
                                    Tensor bias, float[] probs) {
-        throw todo();
+        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || !k.sameShape(v) || q.dim(0) != k.dim(0)
+                || q.dim(2) != k.dim(2)) {
+            throw new IllegalArgumentException("attention: q must be [B, T, C] and k, v [B, S, C], got q "
+                    + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v "
+                    + Arrays.toString(v.shape()));
+        }
+        int batch = q.dim(0);
+        int tq = q.dim(1);
+        int sk = k.dim(1);
+        int c = q.dim(2);
+        if (nHead <= 0 || c % nHead != 0) {
+            throw new IllegalArgumentException("attention: " + c + " channels do not split into " + nHead + " heads");
+        }
+        if (bias != null && !Arrays.equals(bias.shape(), new int[] {nHead, tq, sk})) {
+            throw new IllegalArgumentException("attention: bias must be " + Arrays.toString(new int[] {nHead, tq, sk})
+                    + ", got " + Arrays.toString(bias.shape()));
+        }
+        int[] lengths = mask.keyLengths();
+        if (lengths != null) {
+            if (lengths.length != batch) {
+                throw new IllegalArgumentException("attention: mask has " + lengths.length + " key lengths for a batch of "
+                        + batch);
+            }
+            for (int b = 0; b < batch; b++) {
+                if (lengths[b] < 0 || lengths[b] > sk) {
+                    throw new IllegalArgumentException("attention: key length " + lengths[b] + " of batch row " + b
+                            + " is outside [0, " + sk + "]");
+                }
+            }
+            lengths = lengths.clone();
+        }
+        long pSize = (long) batch * nHead * tq * sk;
+        if (probs != null && probs.length != pSize) {
+            throw new IllegalArgumentException("attention: probs has " + probs.length + " entries, needs " + pSize);
+        }
+        Attention.Dims d = new Attention.Dims(batch, tq, sk, c, nHead, mask.isCausal(), mask.offset(), lengths);
+        boolean record = recording(q, k, v, bias);
+        float[] p = record || probs != null ? new float[Math.toIntExact(pSize)] : null;
+        Tensor y = Tensor.zeros(batch, tq, c);
+        Attention.forward(d, q.data(), k.data(), v.data(), bias == null ? null : bias.data(), scale, y.data(), p);
+        if (probs != null) {
+            System.arraycopy(p, 0, probs, 0, p.length);
+        }
+        return attach(y, "attention", () -> Attention.backwardAcc(d, q.data(), k.data(), v.data(), p, scale, y.grad(),
+                gradOrNull(q), gradOrNull(k), gradOrNull(v), gradOrNull(bias)), q, k, v, bias);
+    }
+    // ---- graph recording ----------------------------------------------------------------------------------
+
+    /** True when the op must record a Node: grad mode is on and some input requires grad. */
+    private static boolean recording(Tensor... inputs) {
+        if (!GradMode.enabled()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Attaches the op's Node to {@code out} when {@link #recording} says so. The backward closure may call
+     * {@code grad()} only on inputs that require grad (kernels are handed {@link #gradOrNull}), so gradients are
+     * never allocated for constants.
+     */
+    private static Tensor attach(Tensor out, String name, Runnable backward, Tensor... inputs) {
+        if (recording(inputs)) {
+            out.requiresGrad(true);
+            out.gradFn(new Node(name, inputs, backward));
+        }
+        return out;
+    }
+
+    /** Single-input ops: the backward runs only when that input requires grad (checked by attach). */
+    private static float[] gradOrNull(Tensor t) {
+        return t != null && t.requiresGrad() ? t.grad() : null;
+    }
+
+    private static IllegalArgumentException shapeError(String op, String an, Tensor a, String bn, Tensor b) {
+        return new IllegalArgumentException(op + ": incompatible shapes " + an + " " + Arrays.toString(a.shape()) + " and "
+                + bn + " " + Arrays.toString(b.shape()));
+    }
+
+    private static void requireSameShape(String op, Tensor a, Tensor b) {
+        if (!a.sameShape(b)) {
+            throw shapeError(op, "a", a, "b", b);
+        }
+    }
+
+    private static void requireVector(String op, String name, Tensor t, int c, Tensor x) {
+        if (t.rank() != 1 || t.dim(0) != c) {
+            throw new IllegalArgumentException(op + ": " + name + " must be [" + c + "] to match x "
+                    + Arrays.toString(x.shape()) + ", got " + Arrays.toString(t.shape()));
+        }
     }
 }

@@ -343,6 +343,20 @@ public final class Ops {
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, int nHead, AttentionMask mask, float scale,
                                    Tensor bias, float[] probs) {
+        return attention(q, k, v, nHead, mask, scale, bias, probs, 0f, null);
+    }
+
+    /**
+     * {@link #attention(Tensor, Tensor, Tensor, int, AttentionMask, float, Tensor, float[])} with dropout on the
+     * attention weights (as nanoGPT's scaled_dot_product_attention(dropout_p=...) in training): when
+     * {@code rng} is not null and {@code dropout} > 0, each weight is zeroed with probability {@code dropout} and the
+     * rest scaled by 1/(1-dropout). {@code probs} receives the weights before dropout.
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, int nHead, AttentionMask mask, float scale,
+                                   Tensor bias, float[] probs, float dropout, SplittableRandom rng) {
+        if (!(dropout >= 0f && dropout < 1f)) {
+            throw new IllegalArgumentException("attention: dropout must be in [0, 1), got " + dropout);
+        }
         if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || !k.sameShape(v) || q.dim(0) != k.dim(0)
                 || q.dim(2) != k.dim(2)) {
             throw new IllegalArgumentException("attention: q must be [B, T, C] and k, v [B, S, C], got q "
@@ -381,13 +395,24 @@ public final class Ops {
         Attention.Dims d = new Attention.Dims(batch, tq, sk, c, nHead, mask.isCausal(), mask.offset(), lengths);
         boolean record = recording(q, k, v, bias);
         float[] p = record || probs != null ? new float[Math.toIntExact(pSize)] : null;
+        float[] keep = null;
+        if (rng != null && dropout > 0f) {
+            // Drawn serially in a fixed order, so the mask depends only on the generator, not on threads.
+            keep = new float[Math.toIntExact(pSize)];
+            float kept = 1f / (1f - dropout);
+            for (int i = 0; i < keep.length; i++) {
+                keep[i] = rng.nextDouble() < dropout ? 0f : kept;
+            }
+        }
+        float[] keepMask = keep;
         Tensor y = Tensor.zeros(batch, tq, c);
-        Attention.forward(d, q.data(), k.data(), v.data(), bias == null ? null : bias.data(), scale, y.data(), p);
+        Attention.forward(d, q.data(), k.data(), v.data(), bias == null ? null : bias.data(), scale, y.data(), p,
+                keepMask);
         if (probs != null) {
             System.arraycopy(p, 0, probs, 0, p.length);
         }
-        return attach(y, "attention", () -> Attention.backwardAcc(d, q.data(), k.data(), v.data(), p, scale, y.grad(),
-                gradOrNull(q), gradOrNull(k), gradOrNull(v), gradOrNull(bias)), q, k, v, bias);
+        return attach(y, "attention", () -> Attention.backwardAcc(d, q.data(), k.data(), v.data(), p, keepMask, scale,
+                y.grad(), gradOrNull(q), gradOrNull(k), gradOrNull(v), gradOrNull(bias)), q, k, v, bias);
     }
     // ---- graph recording ----------------------------------------------------------------------------------
 

@@ -42,19 +42,29 @@ public final class Attention {
      */
     public static void forward(Dims d, float[] q, float[] k, float[] v, float[] bias, float scale, float[] out,
                                float[] p) {
+        forward(d, q, k, v, bias, scale, out, p, null);
+    }
+
+    /**
+     * As above, with dropout on the attention weights: {@code keep} [B, H, T, S] holds 0 for a dropped weight and
+     * 1/(1-p) for a kept one (null: no dropout), so out = (P ∘ keep)·v while {@code p} still receives the
+     * undropped probabilities, which the softmax backward needs.
+     */
+    public static void forward(Dims d, float[] q, float[] k, float[] v, float[] bias, float scale, float[] out,
+                               float[] p, float[] keep) {
         int hd = d.headDim();
         int pairs = d.batch() * d.heads();
         long work = 2L * d.queries() * d.keys() * hd;
         ElementWise.forRows(pairs, work, (p0, p1) -> {
             float[] scratch = p == null ? new float[d.keys()] : null;
             for (int pair = p0; pair < p1; pair++) {
-                forwardPair(d, pair / d.heads(), pair % d.heads(), q, k, v, bias, scale, out, p, scratch);
+                forwardPair(d, pair / d.heads(), pair % d.heads(), q, k, v, bias, scale, out, p, keep, scratch);
             }
         });
     }
 
     private static void forwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] bias,
-                                    float scale, float[] out, float[] p, float[] scratch) {
+                                    float scale, float[] out, float[] p, float[] keep, float[] scratch) {
         int T = d.queries();
         int S = d.keys();
         int C = d.channels();
@@ -84,8 +94,10 @@ public final class Attention {
                 Softmax.scaleInPlace(row, rOff, n, 1f / sum);
             }
             Arrays.fill(row, rOff + n, rOff + S, 0f);
+            int kOff = ((b * d.heads() + h) * T + t) * S;
             for (int s = 0; s < n; s++) {
-                ElementWise.axpy(hd, row[rOff + s], v, (b * S + s) * C + col, out, qOff);
+                float w = keep == null ? row[rOff + s] : row[rOff + s] * keep[kOff + s];
+                ElementWise.axpy(hd, w, v, (b * S + s) * C + col, out, qOff);
             }
         }
     }
@@ -97,6 +109,12 @@ public final class Attention {
      */
     public static void backwardAcc(Dims d, float[] q, float[] k, float[] v, float[] p, float scale, float[] g,
                                    float[] gq, float[] gk, float[] gv, float[] gBias) {
+        backwardAcc(d, q, k, v, p, null, scale, g, gq, gk, gv, gBias);
+    }
+
+    /** Backward of the dropout variant of {@link #forward}; {@code keep} as given to the forward (or null). */
+    public static void backwardAcc(Dims d, float[] q, float[] k, float[] v, float[] p, float[] keep, float scale,
+                                   float[] g, float[] gq, float[] gk, float[] gv, float[] gBias) {
         int hd = d.headDim();
         int T = d.queries();
         int S = d.keys();
@@ -108,7 +126,7 @@ public final class Attention {
         ElementWise.forRows(pairs, 4L * T * S * hd, (p0, p1) -> {
             float[] ds = new float[S];
             for (int pair = p0; pair < p1; pair++) {
-                backwardPair(d, pair / H, pair % H, q, k, v, p, scale, g, gq, gk, gv, dsAll, ds);
+                backwardPair(d, pair / H, pair % H, q, k, v, p, keep, scale, g, gq, gk, gv, dsAll, ds);
             }
         });
         if (gBias != null) {
@@ -129,8 +147,9 @@ public final class Attention {
         }
     }
 
-    private static void backwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] p, float scale,
-                                     float[] g, float[] gq, float[] gk, float[] gv, float[] dsAll, float[] ds) {
+    private static void backwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] p, float[] keep,
+                                     float scale, float[] g, float[] gq, float[] gk, float[] gv, float[] dsAll,
+                                     float[] ds) {
         int T = d.queries();
         int S = d.keys();
         int C = d.channels();
@@ -140,15 +159,17 @@ public final class Attention {
             int qOff = (b * T + t) * C + col;
             int pOff = ((b * d.heads() + h) * T + t) * S;
             int n = d.visible(b, t);
-            // dP[s] = g_t · v_s, then dS = P * (dP - sum(P * dP)): the softmax Jacobian.
+            // dP[s] = keep[s] * (g_t · v_s) (dropout's mask passes through), then dS = P * (dP - sum(P * dP)):
+            // the softmax Jacobian, taken at the undropped probabilities.
             float dot = 0f;
             for (int s = 0; s < n; s++) {
                 int kvOff = (b * S + s) * C + col;
-                float dp = ElementWise.dot(g, qOff, v, kvOff, hd);
+                float m = keep == null ? 1f : keep[pOff + s];
+                float dp = m * ElementWise.dot(g, qOff, v, kvOff, hd);
                 ds[s] = dp;
                 dot += dp * p[pOff + s];
                 if (gv != null) {
-                    ElementWise.axpy(hd, p[pOff + s], g, qOff, gv, kvOff);
+                    ElementWise.axpy(hd, p[pOff + s] * m, g, qOff, gv, kvOff);
                 }
             }
             for (int s = 0; s < n; s++) {

@@ -130,6 +130,18 @@ class OpsGradTest {
     }
 
     @Test
+    void attentionWithDropoutOnTheWeights() {
+        // A fresh generator with the same seed on every evaluation: the same dropout mask each time.
+        int b = 2, tq = 5, heads = 2, hd = 3, c = heads * hd;
+        float scale = (float) (1 / Math.sqrt(hd));
+        check("attn causal+dropout", t -> Ops.attention(t[0], t[1], t[2], heads, AttentionMask.causal(), scale, null,
+                null, 0.3f, new SplittableRandom(11)), p(rng, b, tq, c), p(rng, b, tq, c), p(rng, b, tq, c));
+        check("attn cross+bias+dropout", t -> Ops.attention(t[0], t[1], t[2], heads, AttentionMask.none(), scale,
+                t[3], null, 0.5f, new SplittableRandom(12)), p(rng, b, tq, c), p(rng, b, 4, c), p(rng, b, 4, c),
+                p(rng, heads, tq, 4));
+    }
+
+    @Test
     void attentionCausal() {
         checkAttention("attn causal", 2, 5, 5, 2, 3, AttentionMask.causal(), false);
         checkAttention("attn causal+bias", 2, 5, 5, 2, 3, AttentionMask.causal(), true);

@@ -70,7 +70,7 @@ public final class LossPlot {
             xMin = 0;
             xMax = 1;
         } else if (xMin == xMax) {
-            xMin -= 1;
+            xMin = xMin >= 1 ? xMin - 1 : xMin; // one point: show a unit range, never negative iterations
             xMax += 1;
         }
 
@@ -85,7 +85,7 @@ public final class LossPlot {
             Arrays.sort(sorted);
             double lo = sorted[0];
             yMaxData = sorted[sorted.length - 1];
-            double cap = Math.min(yMaxData, spikeCap(sorted, train[1].length > 0 ? train[1] : val[1]));
+            double cap = Math.min(yMaxData, spikeCap(sorted, train[1], val[1]));
             for (double y : ys) {
                 if (y > cap) {
                     clipped++;
@@ -106,8 +106,8 @@ public final class LossPlot {
 
         Svg s = new Svg();
         s.open(title);
-        double[] xt = ticks(xMin, xMax, 7);
-        double[] yt = ticks(yLo, yHi, 6);
+        double[] xt = ticks(xMin, xMax, 6, 1);
+        double[] yt = ticks(yLo, yHi, 6, 0);
         double xStep = xt.length > 1 ? xt[1] - xt[0] : 1;
         double yStep = yt.length > 1 ? yt[1] - yt[0] : 1;
         Scale sx = new Scale(xMin, xMax, LEFT, RIGHT);
@@ -135,7 +135,7 @@ public final class LossPlot {
 
         // curves, clipped to the plot area
         s.raw(String.format(Locale.ROOT, "<clipPath id=\"plot\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                + "height=\"%.1f\"/></clipPath>%n", LEFT, TOP - 1, RIGHT - LEFT, BOTTOM - TOP + 2));
+                + "height=\"%.1f\"/></clipPath>%n", LEFT - 4, TOP - 1, RIGHT - LEFT + 8, BOTTOM - TOP + 2));
         s.raw("<g clip-path=\"url(#plot)\" fill=\"none\" stroke-linejoin=\"round\" stroke-linecap=\"round\">\n");
         s.curve("train", train, sx, sy, TRAIN_COLOR, train[0].length > 400 ? 1.2 : 1.8, false);
         s.curve("val", val, sx, sy, VAL_COLOR, 2.0, val[0].length <= 60);
@@ -197,16 +197,18 @@ public final class LossPlot {
     }
 
     /**
-     * The top of the y range. Typical values sit below the 95th percentile; we allow three times the spread above
-     * it, and never cut the start of the curve (its first values are the natural top of a loss plot).
+     * The top of the y range. Typical values sit below the 95th percentile; we allow the same spread again above
+     * it, and never cut the first value of a series (the natural top of a loss plot). With few values a
+     * percentile means little, so nothing is cut.
      */
-    private static double spikeCap(double[] sorted, double[] first) {
+    private static double spikeCap(double[] sorted, double[] train, double[] val) {
+        if (sorted.length < 20) {
+            return sorted[sorted.length - 1];
+        }
         double lo = sorted[0];
         double p95 = sorted[(int) Math.floor(0.95 * (sorted.length - 1))];
-        double[] head = Arrays.copyOf(first, Math.min(3, first.length));
-        Arrays.sort(head);
-        double start = head.length == 0 ? lo : head[head.length / 2];
-        return Math.max(p95 + 3 * (p95 - lo), start);
+        double start = Math.max(train.length > 0 ? train[0] : lo, val.length > 0 ? val[0] : lo);
+        return Math.max(p95 + (p95 - lo), start);
     }
 
     /** {xs, ys} of the points whose field is finite, thinned when there are very many. */
@@ -268,9 +270,12 @@ public final class LossPlot {
         return c;
     }
 
-    /** Round tick values (1, 2, 2.5 or 5 times a power of ten) inside [lo, hi], about {@code target} of them. */
-    static double[] ticks(double lo, double hi, int target) {
-        double step = niceStep((hi - lo) / target);
+    /**
+     * Round tick values (1, 2, 2.5 or 5 times a power of ten) inside [lo, hi], about {@code target} of them, at
+     * least {@code minStep} apart (iterations are whole numbers).
+     */
+    static double[] ticks(double lo, double hi, int target, double minStep) {
+        double step = Math.max(minStep, niceStep((hi - lo) / target));
         double first = Math.ceil(lo / step - 1e-9) * step;
         List<Double> t = new ArrayList<>();
         for (int i = 0; first + i * step <= hi + step * 1e-9; i++) {
@@ -283,7 +288,8 @@ public final class LossPlot {
     static double niceStep(double raw) {
         double p = Math.pow(10, Math.floor(Math.log10(raw)));
         double m = raw / p;
-        double nice = m <= 1 ? 1 : m <= 2 ? 2 : m <= 2.5 ? 2.5 : m <= 5 ? 5 : 10;
+        // the nice step nearest the raw one, so the tick count stays close to the target
+        double nice = m < 1.5 ? 1 : m < 2.25 ? 2 : m < 3.5 ? 2.5 : m < 7.5 ? 5 : 10;
         return nice * p;
     }
 

@@ -1,15 +1,117 @@
 package org.transformer4j.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine.Command;
+import org.transformer4j.T4jException;
+import org.transformer4j.autograd.GradMode;
+import org.transformer4j.generate.Generator;
+import org.transformer4j.generate.Sampler;
+import org.transformer4j.generate.SamplingParams;
+import org.transformer4j.io.Json;
+import org.transformer4j.kernels.Parallel;
 
-/** PLACEHOLDER: replaced by the real command. */
-@Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate token ids from a prompt (machine-readable output)")
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code t4j generate}: ids in, ids out; for scripts and tests. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate token ids after a prompt (machine-readable; temperature 0 is greedy)",
+        footer = {"", "Example: t4j generate --model runs/shakespeare-char --prompt-ids 1,2,3 --max-new-tokens 20 "
+                + "--temperature 0 --format json"})
 public final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
+    java.nio.file.Path model;
+
+    static final class Prompt {
+        @Option(names = "--prompt-ids", paramLabel = "IDS", description = "prompt token ids, e.g. 1,2,3")
+        String ids;
+
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text (needs the model's tokenizer)")
+        String text;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    @Option(names = {"--max-new-tokens", "--max_new_tokens"}, defaultValue = "32", paramLabel = "N",
+            description = "number of tokens to generate (default: ${DEFAULT-VALUE})")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", defaultValue = "1.0", paramLabel = "T",
+            description = "0 = greedy (default: ${DEFAULT-VALUE})")
+    double temperature;
+
+    @Option(names = {"--top-k", "--top_k"}, defaultValue = "0", paramLabel = "K", description = "0 = no limit")
+    int topK;
+
+    @Option(names = {"--top-p", "--top_p"}, defaultValue = "1.0", paramLabel = "P", description = "1 = no limit")
+    double topP;
+
+    @Option(names = "--seed", defaultValue = "1337", description = "random seed (default: ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "0", description = "worker threads, 0 = all cores")
+    int threads;
+
+    @Option(names = "--format", defaultValue = "text", paramLabel = "FORMAT",
+            description = "text (ids on one line, then the text if there is a tokenizer) or json")
+    String format;
+
     @Override
-    public Integer call() {
-        System.err.println("error: 'generate' is not implemented yet");
-        return 1;
+    public Integer call() throws IOException {
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new T4jException("--format must be text or json, got '" + format + "'");
+        }
+        if (maxNewTokens < 0) {
+            throw new T4jException("--max-new-tokens must be >= 0, got " + maxNewTokens);
+        }
+        if (threads > 0) {
+            Parallel.setThreads(threads);
+        }
+        SamplingParams params = new SamplingParams(temperature, topK, topP);
+        LoadedModel loaded = LoadedModel.open(model);
+        int[] ids = prompt.ids != null ? LoadedModel.parseIds(prompt.ids, "--prompt-ids")
+                : loaded.requireTokenizer("--prompt cannot be used").encode(prompt.text);
+        PrintWriter err = spec.commandLine().getErr();
+        if (ids.length > loaded.model().contextLength()) {
+            err.printf("t4j: warning: the prompt has %d tokens; keeping the last %d (the model's context)%n",
+                    ids.length, loaded.model().contextLength());
+        }
+        int[] generated;
+        try (var noGrad = GradMode.off()) {
+            generated = new Generator(loaded.model()).generate(ids, maxNewTokens, new Sampler(params, seed),
+                    id -> true).ids();
+        }
+        String text = loaded.tokenizer().map(t -> t.decode(generated)).orElse(null);
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.equals("json")) {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("ids", Arrays.stream(generated).boxed().toList());
+            if (text != null) {
+                m.put("text", text);
+            }
+            out.println(Json.write(m));
+        } else {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < generated.length; i++) {
+                sb.append(i == 0 ? "" : " ").append(generated[i]);
+            }
+            out.println(sb);
+            if (text != null) {
+                out.println(text);
+            }
+        }
+        out.flush();
+        return Cli.EXIT_OK;
     }
 }

@@ -72,7 +72,7 @@ public final class Trainer {
                         + model.config.blockSize());
             }
             optimizer = newOptimizer(model);
-            optimizer.loadState(state.optimizerState());
+            optimizer.importState(state.optimizerState());
             iter = state.iter();
             bestVal = state.bestValLoss();
             listener.info("resuming " + runDir + " at iter " + iter);
@@ -84,7 +84,9 @@ public final class Trainer {
             iter = 0;
             bestVal = 1e9;
         }
-        MetricsLog metrics = MetricsLog.open(runDir, iter);
+        // A resumed run replays the evaluation at its starting iteration, so that line is dropped and rewritten.
+        MetricsLog metrics = iter == 0 ? MetricsLog.create(runDir) : MetricsLog.resume(runDir, iter - 1);
+        LrSchedule schedule = LrSchedule.of(cfg);
         listener.onStart(String.format(Locale.ROOT,
                 "GPT %,d parameters (n_layer %d, n_head %d, n_embd %d, block_size %d, vocab %d), %d thread(s)",
                 model.numParameters(), model.config.nLayer(), model.config.nHead(), model.config.nEmbd(),
@@ -102,16 +104,15 @@ public final class Trainer {
         boolean stopped = false;
 
         while (true) {
-            double lr = LrSchedule.lr(cfg, iter);
+            double lr = schedule.lr(iter);
             if (iter % cfg.evalInterval() == 0) {
                 double[] est = estimateLoss(model, train, val, iter);
                 lastTrain = est[0];
                 lastVal = est[1];
                 double ms = timedIters == 0 ? Double.NaN : sumMs / timedIters;
                 double tokensPerS = Double.isNaN(ms) ? Double.NaN : (double) batch * block * accum * 1000.0 / ms;
-                metrics.append(iter, lastTrain, lastVal, lr, ms, tokensPerS);
-                LossPlot.write(runDir.resolve("loss.svg"), MetricsLog.read(runDir.resolve("metrics.jsonl")),
-                        runDir.getFileName().toString());
+                metrics.log(iter, lastTrain, lastVal, lr, ms, tokensPerS, java.util.Map.of());
+                LossPlot.write(runDir, runDir.getFileName().toString(), MetricsLog.read(metrics.path()));
                 listener.onEval(iter, lastTrain, lastVal, lr);
                 sumMs = 0;
                 timedIters = 0;
@@ -165,12 +166,12 @@ public final class Trainer {
                 break;
             }
         }
+        metrics.close();
         return new Result(iter, bestVal, lastTrain, lastVal, stopped, losses);
     }
 
     private AdamW newOptimizer(GPT model) {
-        return AdamW.forNamedParameters(model.namedParameters(), cfg.weightDecay(), cfg.beta1(), cfg.beta2(),
-                cfg.adamEps());
+        return AdamW.forModel(model.namedParameters(), cfg);
     }
 
     /** Mean loss over eval_iters batches of each split, in evaluation mode (no dropout, no graph). */

@@ -17,7 +17,7 @@ class OverfitTest {
         int b = 4;
         int t = 16;
         GPT model = new GPT(GPTConfig.nanoGPT(vocab, t, 2, 4, 64, true, 0f)).initWeights(1, 0.02f);
-        AdamW opt = AdamW.forNamedParameters(model.namedParameters(), 0.0, 0.9, 0.95, 1e-8);
+        AdamW opt = AdamW.forModel(model.namedParameters(), 0.9, 0.95, 1e-8, 0.0);
         SplittableRandom rng = new SplittableRandom(42);
         int[] x = new int[b * t];
         int[] y = new int[b * t];

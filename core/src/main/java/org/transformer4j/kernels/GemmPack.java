@@ -1,0 +1,57 @@
+package org.transformer4j.kernels;
+
+import static org.transformer4j.kernels.GemmKernel.MR;
+import static org.transformer4j.kernels.GemmKernel.NR;
+
+import java.util.Arrays;
+
+/**
+ * Packing routines. A packed B panel holds kc rows of NR consecutive floats (row p at {@code p * NR}), so the
+ * micro-kernel reads B with unit stride from one small, L1/L2-resident block instead of from kc rows spread
+ * ldb apart; columns past the edge of B are zero, so the kernel never needs a column mask inside its loop.
+ * A packed A micro-panel holds kc groups of MR floats (rows r of step p at {@code p * MR + r}).
+ */
+final class GemmPack {
+    private GemmPack() {}
+
+    /** B[k, n] row-major (nn, tn): panel = b[b0 + p * ldb + j], p < kc, j < cols. */
+    static void panelB(float[] b, int b0, int ldb, int kc, int cols, float[] dst, int d) {
+        for (int p = 0; p < kc; p++, d += NR, b0 += ldb) {
+            System.arraycopy(b, b0, dst, d, cols);
+            if (cols < NR) {
+                Arrays.fill(dst, d + cols, d + NR, 0f);
+            }
+        }
+    }
+
+    /** B[n, k] row-major (nt): panel = b[b0 + j * ldb + p], i.e. a transpose; reads each row of B sequentially. */
+    static void panelBt(float[] b, int b0, int ldb, int kc, int cols, float[] dst, int d) {
+        for (int j = 0; j < cols; j++, b0 += ldb) {
+            for (int p = 0, o = d + j; p < kc; p++, o += NR) {
+                dst[o] = b[b0 + p];
+            }
+        }
+        if (cols < NR) {
+            for (int p = 0, o = d; p < kc; p++, o += NR) {
+                Arrays.fill(dst, o + cols, o + NR, 0f);
+            }
+        }
+    }
+
+    /**
+     * Aᵀ stored [k, m] (tn): micro-panels of MR rows of C for rows [0, rows) starting at a[a0] (row r, step p at
+     * {@code a0 + p * lda + r}). Packing matters here: read in place, the MR values of a step are adjacent but
+     * consecutive steps are lda apart, and with a power-of-two lda the kc lines of a block fall into a few cache
+     * sets and evict each other.
+     */
+    static void blockAt(float[] a, int a0, int lda, int kc, int rows, float[] dst) {
+        for (int r0 = 0, d = 0; r0 < rows; r0 += MR, d += kc * MR) {
+            int mr = Math.min(MR, rows - r0);
+            for (int p = 0, s = a0 + r0, o = d; p < kc; p++, s += lda, o += MR) {
+                for (int r = 0; r < mr; r++) {
+                    dst[o + r] = a[s + r];
+                }
+            }
+        }
+    }
+}

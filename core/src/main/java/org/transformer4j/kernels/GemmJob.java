@@ -26,6 +26,7 @@ final class GemmJob {
 
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private final int layout, m, n, k;
     private final float[] a, b, c;
@@ -116,6 +117,7 @@ final class GemmJob {
 
     private void compute(int from, int to) {
         float[] packedA = layout == TN ? scratch(PACKED_A, mc * KC) : null;
+        float[] tile = TILE.get();
         int packedBlock = -1;
         for (int t = from; t < to; t++) {
             int mb = t / panels, jr = t % panels;
@@ -124,28 +126,28 @@ final class GemmJob {
             int cols = Math.min(NR, nc - jr * NR);
             int bi = jr * kc * NR;
             int ci = cOff + i0 * ldc + jc + jr * NR;
+            // A addressing: packed micro-panels for tn (rows r..r+5 at r * kc, step p at p * MR), else in place
+            float[] as = a;
+            int ai = aOff + i0 * lda + pc, rs = lda, cs = 1;
             if (layout == TN) {
                 if (mb != packedBlock) {
                     GemmPack.blockAt(a, aOff + pc * lda + i0, lda, kc, rows, packedA);
                     packedBlock = mb;
                 }
-                int r = 0;
-                for (; r + MR <= rows; r += MR) {
-                    GemmKernel.kernel6(kc, packedA, r * kc, 1, MR, packedB, bi, c, ci + r * ldc, ldc, cols, add);
-                }
-                for (; r < rows; r++) {
-                    int tile = r / MR * MR;
-                    GemmKernel.kernel1(kc, packedA, tile * kc + r - tile, MR, packedB, bi, c, ci + r * ldc, cols, add);
-                }
-            } else {
-                int ai = aOff + i0 * lda + pc;
-                int r = 0;
-                for (; r + MR <= rows; r += MR) {
-                    GemmKernel.kernel6(kc, a, ai + r * lda, lda, 1, packedB, bi, c, ci + r * ldc, ldc, cols, add);
-                }
-                for (; r < rows; r++) {
-                    GemmKernel.kernel1(kc, a, ai + r * lda, 1, packedB, bi, c, ci + r * ldc, cols, add);
-                }
+                as = packedA;
+                ai = 0;
+                rs = 1;
+                cs = MR;
+            }
+            int r = 0;
+            for (; r + MR <= rows; r += MR) {
+                GemmKernel.kernel6(kc, as, layout == TN ? r * kc : ai + r * lda, rs, cs, packedB, bi, tile);
+                GemmKernel.update(tile, MR, cols, c, ci + r * ldc, ldc, add);
+            }
+            for (; r < rows; r++) {
+                int tileRow = layout == TN ? r / MR * MR * kc + r % MR : ai + r * lda;
+                GemmKernel.kernel1(kc, as, tileRow, cs, packedB, bi, tile);
+                GemmKernel.update(tile, 1, cols, c, ci + r * ldc, ldc, add);
             }
         }
     }

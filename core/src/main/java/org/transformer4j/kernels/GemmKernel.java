@@ -5,23 +5,34 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register-blocked micro-kernels: C[rows, cols] (+)= A[rows, kc] · Bp[kc, NR] where Bp is one packed B panel
- * (row p at {@code bi + p * NR}, NR = 4 vectors, zero-padded past {@code cols}). A is read through two strides:
- * element (r, p) is {@code a[ai + r * rs + p * cs]}, which covers A in place (rs = lda, cs = 1), Aᵀ in place
- * (rs = 1, cs = lda) and a packed A micro-panel (rs = 1, cs = MR).
+ * Register-blocked micro-kernels: T[rows, NR] = A[rows, kc] · Bp[kc, NR] where Bp is one packed B panel (row p
+ * at {@code bi + p * NR}, zero-padded past the edge of B) and T a small tile that {@link #update} then writes or
+ * adds into C. A is read through two strides: element (r, p) is {@code a[ai + r * rs + p * cs]}, which covers A
+ * in place (rs = lda, cs = 1) and a packed A micro-panel (rs = 1, cs = MR).
  *
- * <p>Why 6 x 4 vectors: 24 accumulators + 4 B vectors + 1 broadcast = 29 of AVX-512's 32 registers. Each step
- * does 24 FMAs for 4 vector loads and 6 scalar loads, enough to keep both FMA ports busy. Every element of C
- * is summed in the same order (acc = fma(a_p, b_p, acc) for p ascending, then added to C) whichever kernel
- * computes it, so the result does not depend on how rows and columns were split between threads.
+ * <p>Register block: MR = 6 rows by NV vectors. With 32 vector registers (AVX-512, NEON, SVE) NV = 4:
+ * 24 accumulators + 4 B vectors + 1 broadcast = 29 registers, 24 FMAs per 4 vector loads and 6 scalar loads.
+ * With AVX2's 16 registers NV = 2 (12 + 2 + 1 = 15); a 6 x 4 block there would spill in the inner loop.
+ *
+ * <p>Why a tile instead of storing the accumulators straight into C: C2 only inlines a cold callee of at most
+ * 35 bytecodes, and passing vectors to a method that is not inlined boxes them (and the callee may then run
+ * the slow Java fallback of every vector op). {@code intoArray} on a tile is intrinsic; masks for the right
+ * edge and the accumulate flag are then handled in one small loop over arrays.
+ *
+ * <p>Every element of C is summed in the same order (t = fma(a_p, b_p, t) for p ascending, then C = t or
+ * C + t) whichever kernel computes it, so the result does not depend on how rows and columns were split
+ * between threads.
  */
 final class GemmKernel {
     static final VectorSpecies<Float> S = species();
     static final int L = S.length();
     /** Rows per register block. */
     static final int MR = 6;
-    /** Columns per register block and per packed panel: 4 vectors (64 floats with AVX-512). */
-    static final int NR = 4 * L;
+    /** Vectors per row of the register block: 4 with 32 vector registers, 2 with AVX2 (see class comment). */
+    static final int NV = Integer.getInteger("t4j.gemm.nv",
+            L >= 16 || System.getProperty("os.arch", "").contains("aarch64") ? 4 : 2) >= 4 ? 4 : 2;
+    /** Columns per register block and per packed panel (64 floats with AVX-512, 16 with AVX2). */
+    static final int NR = NV * L;
 
     private GemmKernel() {}
 
@@ -36,9 +47,16 @@ final class GemmKernel {
         };
     }
 
-    /** 6 rows x NR columns. */
-    static void kernel6(int kc, float[] a, int ai, int rs, int cs, float[] bp, int bi,
-                        float[] c, int ci, int ldc, int cols, boolean add) {
+    /** Tile of MR rows x NR columns: T = A[6 rows] · Bp. */
+    static void kernel6(int kc, float[] a, int ai, int rs, int cs, float[] bp, int bi, float[] tile) {
+        if (NV == 4) {
+            kernel6x4(kc, a, ai, rs, cs, bp, bi, tile);
+        } else {
+            kernel6x2(kc, a, ai, rs, cs, bp, bi, tile);
+        }
+    }
+
+    private static void kernel6x4(int kc, float[] a, int ai, int rs, int cs, float[] bp, int bi, float[] t) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -46,13 +64,11 @@ final class GemmKernel {
         FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00;
         FloatVector c50 = c00, c51 = c00, c52 = c00, c53 = c00;
         int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
-        for (int p = 0; p < kc; p++) {
-            int o = p * cs;
+        for (int p = 0, o = 0; p < kc; p++, o += cs, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L);
             FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * L);
-            bi += NR;
             FloatVector av = FloatVector.broadcast(S, a[ai + o]);
             c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
             av = FloatVector.broadcast(S, a[a1 + o]);
@@ -66,55 +82,76 @@ final class GemmKernel {
             av = FloatVector.broadcast(S, a[a5 + o]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
         }
-        storeRow(c00, c01, c02, c03, c, ci, cols, add);
-        storeRow(c10, c11, c12, c13, c, ci + ldc, cols, add);
-        storeRow(c20, c21, c22, c23, c, ci + 2 * ldc, cols, add);
-        storeRow(c30, c31, c32, c33, c, ci + 3 * ldc, cols, add);
-        storeRow(c40, c41, c42, c43, c, ci + 4 * ldc, cols, add);
-        storeRow(c50, c51, c52, c53, c, ci + 5 * ldc, cols, add);
+        c00.intoArray(t, 0); c01.intoArray(t, L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        c10.intoArray(t, NR); c11.intoArray(t, NR + L); c12.intoArray(t, NR + 2 * L); c13.intoArray(t, NR + 3 * L);
+        int r = 2 * NR;
+        c20.intoArray(t, r); c21.intoArray(t, r + L); c22.intoArray(t, r + 2 * L); c23.intoArray(t, r + 3 * L);
+        r += NR;
+        c30.intoArray(t, r); c31.intoArray(t, r + L); c32.intoArray(t, r + 2 * L); c33.intoArray(t, r + 3 * L);
+        r += NR;
+        c40.intoArray(t, r); c41.intoArray(t, r + L); c42.intoArray(t, r + 2 * L); c43.intoArray(t, r + 3 * L);
+        r += NR;
+        c50.intoArray(t, r); c51.intoArray(t, r + L); c52.intoArray(t, r + 2 * L); c53.intoArray(t, r + 3 * L);
     }
 
-    /** 1 row x NR columns: the rows left over after the 6-row blocks (same summation order). */
-    static void kernel1(int kc, float[] a, int ai, int cs, float[] bp, int bi,
-                        float[] c, int ci, int cols, boolean add) {
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-        for (int p = 0; p < kc; p++) {
-            FloatVector av = FloatVector.broadcast(S, a[ai + p * cs]);
-            c0 = av.fma(FloatVector.fromArray(S, bp, bi), c0);
-            c1 = av.fma(FloatVector.fromArray(S, bp, bi + L), c1);
-            c2 = av.fma(FloatVector.fromArray(S, bp, bi + 2 * L), c2);
-            c3 = av.fma(FloatVector.fromArray(S, bp, bi + 3 * L), c3);
-            bi += NR;
+    private static void kernel6x2(int kc, float[] a, int ai, int rs, int cs, float[] bp, int bi, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        for (int p = 0, o = 0; p < kc; p++, o += cs, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, a[ai + o]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + o]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + o]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + o]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[a4 + o]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[a5 + o]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
         }
-        storeRow(c0, c1, c2, c3, c, ci, cols, add);
+        c00.intoArray(t, 0); c01.intoArray(t, L);
+        c10.intoArray(t, NR); c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + L);
     }
 
-    /** Writes (add = false) or adds the first {@code cols} (1..NR) lanes of v0..v3 to c[ci ..]. */
-    static void storeRow(FloatVector v0, FloatVector v1, FloatVector v2, FloatVector v3,
-                         float[] c, int ci, int cols, boolean add) {
-        if (cols == NR) {
-            store(v0, c, ci, add);
-            store(v1, c, ci + L, add);
-            store(v2, c, ci + 2 * L, add);
-            store(v3, c, ci + 3 * L, add);
-            return;
+    /** Tile row of 1 x NR for the rows left over after the 6-row blocks (same summation order per element). */
+    static void kernel1(int kc, float[] a, int ai, int cs, float[] bp, int bi, float[] tile) {
+        for (int v = 0; v < NV; v++) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int p = 0, o = ai, b = bi + v * L; p < kc; p++, o += cs, b += NR) {
+                acc = FloatVector.broadcast(S, a[o]).fma(FloatVector.fromArray(S, bp, b), acc);
+            }
+            acc.intoArray(tile, v * L);
         }
-        storePartial(v0, c, ci, cols, add);
-        storePartial(v1, c, ci + L, cols - L, add);
-        storePartial(v2, c, ci + 2 * L, cols - 2 * L, add);
-        storePartial(v3, c, ci + 3 * L, cols - 3 * L, add);
     }
 
-    private static void store(FloatVector v, float[] c, int i, boolean add) {
-        (add ? v.add(FloatVector.fromArray(S, c, i)) : v).intoArray(c, i);
-    }
-
-    private static void storePartial(FloatVector v, float[] c, int i, int lanes, boolean add) {
-        if (lanes >= L) {
-            store(v, c, i, add);
-        } else if (lanes > 0) {
-            VectorMask<Float> m = S.indexInRange(0, lanes);
-            (add ? v.add(FloatVector.fromArray(S, c, i, m)) : v).intoArray(c, i, m);
+    /** C[rows, cols] = T (add = false) or C += T, for a tile with rows of NR floats; cols <= NR. */
+    static void update(float[] tile, int rows, int cols, float[] c, int ci, int ldc, boolean add) {
+        int full = cols / L * L;
+        VectorMask<Float> edge = S.indexInRange(full, cols);
+        for (int r = 0, t = 0; r < rows; r++, t += NR, ci += ldc) {
+            for (int j = 0; j < full; j += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + j);
+                if (add) {
+                    v = v.add(FloatVector.fromArray(S, c, ci + j));
+                }
+                v.intoArray(c, ci + j);
+            }
+            if (full < cols) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + full);
+                if (add) {
+                    v = v.add(FloatVector.fromArray(S, c, ci + full, edge));
+                }
+                v.intoArray(c, ci + full, edge);
+            }
         }
     }
 }

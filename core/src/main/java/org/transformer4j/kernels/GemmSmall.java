@@ -1,7 +1,6 @@
 package org.transformer4j.kernels;
 
 import static org.transformer4j.kernels.GemmKernel.L;
-import static org.transformer4j.kernels.GemmKernel.NR;
 import static org.transformer4j.kernels.GemmKernel.S;
 
 import jdk.incubator.vector.FloatVector;
@@ -16,6 +15,8 @@ import jdk.incubator.vector.VectorOperators;
 final class GemmSmall {
     /** Minimum multiply-adds per parallel chunk: below this the hand-off costs more than it saves. */
     private static final long MIN_CHUNK_FMAS = 1L << 16;
+    /** Width of a column strip: 4 vectors, i.e. 4 accumulators per row (9 registers, fits any ISA). */
+    private static final int SW = 4 * L;
 
     private GemmSmall() {}
 
@@ -25,19 +26,19 @@ final class GemmSmall {
 
     /**
      * C[m, n] (+)= A[m, k] · B[k, n] where A(i, p) = a[aOff + i * ars + p * acs] (nn: ars = lda, acs = 1;
-     * tn: ars = 1, acs = lda). Column strips of NR are independent: each keeps 4 accumulators per row over all k.
+     * tn: ars = 1, acs = lda). Column strips of SW are independent: each keeps 4 accumulators per row over all k.
      */
     static void rowsTimesB(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
-        int strips = (n + NR - 1) / NR;
-        Parallel.forRange(strips, grain((long) m * k * NR), (from, to) -> {
+        int strips = (n + SW - 1) / SW;
+        Parallel.forRange(strips, grain((long) m * k * SW), (from, to) -> {
             for (int s = from; s < to; s++) {
-                int j0 = s * NR;
-                int cols = Math.min(NR, n - j0);
+                int j0 = s * SW;
+                int cols = Math.min(SW, n - j0);
                 for (int i = 0; i < m; i++) {
                     int ai = aOff + i * ars;
                     int ci = cOff + i * ldc + j0;
-                    if (cols == NR) {
+                    if (cols == SW) {
                         fullStrip(k, a, ai, acs, b, bOff + j0, ldb, c, ci, accumulate);
                     } else {
                         for (int v = 0; v * L < cols; v++) {
@@ -60,7 +61,16 @@ final class GemmSmall {
             c2 = av.fma(FloatVector.fromArray(S, b, bi + 2 * L), c2);
             c3 = av.fma(FloatVector.fromArray(S, b, bi + 3 * L), c3);
         }
-        GemmKernel.storeRow(c0, c1, c2, c3, c, ci, NR, add);
+        if (add) {
+            c0 = c0.add(FloatVector.fromArray(S, c, ci));
+            c1 = c1.add(FloatVector.fromArray(S, c, ci + L));
+            c2 = c2.add(FloatVector.fromArray(S, c, ci + 2 * L));
+            c3 = c3.add(FloatVector.fromArray(S, c, ci + 3 * L));
+        }
+        c0.intoArray(c, ci);
+        c1.intoArray(c, ci + L);
+        c2.intoArray(c, ci + 2 * L);
+        c3.intoArray(c, ci + 3 * L);
     }
 
     private static void partialVector(int k, float[] a, int ai, int acs, float[] b, int bi, int ldb,

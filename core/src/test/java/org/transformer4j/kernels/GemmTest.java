@@ -222,33 +222,35 @@ class GemmTest {
     }
 
     /**
-     * The kernels are written for any vector width; this machine's preferred one is fixed per JVM, so run the
-     * random check in child JVMs forced to 128- and 256-bit vectors (t4j.vectorBits).
+     * The kernels are written for any vector width and for 2 or 4 vectors per register-block row; this JVM uses
+     * one fixed choice, so run the random check in child JVMs forced to other widths (t4j.vectorBits) and
+     * block shapes (t4j.gemm.nv). Each child prints its lanes and NV, which are checked too.
      */
     @Test
-    void otherVectorWidthsInChildJvm() throws Exception {
-        int[] widths = {128, 256};
+    void otherVectorWidthsAndBlockShapesInChildJvm() throws Exception {
+        int[][] configs = {{128, 2}, {128, 4}, {256, 4}, {256, 2}};
         List<Process> children = new ArrayList<>();
-        for (int bits : widths) {
+        for (int[] cfg : configs) {
             String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-            children.add(new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Dt4j.vectorBits=" + bits,
+            children.add(new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
+                    "-Dt4j.vectorBits=" + cfg[0], "-Dt4j.gemm.nv=" + cfg[1],
                     "-cp", System.getProperty("java.class.path"), OtherWidth.class.getName())
                     .redirectErrorStream(true).start());
         }
-        for (int i = 0; i < widths.length; i++) {
+        for (int i = 0; i < configs.length; i++) {
             Process p = children.get(i);
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            assertThat(out).contains("lanes=" + widths[i] / 32);
+            assertThat(out).contains("lanes=" + configs[i][0] / 32 + " nv=" + configs[i][1]);
             assertThat(p.exitValue()).as(out).isZero();
         }
     }
 
-    /** Entry point of the child JVMs of {@link #otherVectorWidthsInChildJvm()}. */
+    /** Entry point of the child JVMs of {@link #otherVectorWidthsAndBlockShapesInChildJvm()}. */
     public static final class OtherWidth {
         public static void main(String[] args) {
-            System.out.println("lanes=" + GemmKernel.L);
-            List<String> failures = randomCases(13, 8);
+            System.out.println("lanes=" + GemmKernel.L + " nv=" + GemmKernel.NV);
+            List<String> failures = randomCases(13, 6);
             failures.forEach(System.out::println);
             System.exit(failures.isEmpty() ? 0 : 1);
         }

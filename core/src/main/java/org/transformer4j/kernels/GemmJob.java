@@ -126,9 +126,9 @@ final class GemmJob {
             int cols = Math.min(NR, nc - jr * NR);
             int bi = jr * kc * NR;
             int ci = cOff + i0 * ldc + jc + jr * NR;
-            // A addressing: packed micro-panels for tn (rows r..r+5 at r * kc, step p at p * MR), else in place
+            // A: in place (row r at ai + r * lda), or for tn a packed block of tiles (row r at r * kc)
             float[] as = a;
-            int ai = aOff + i0 * lda + pc, rs = lda, cs = 1;
+            int ai = aOff + i0 * lda + pc, rs = lda;
             if (layout == TN) {
                 if (mb != packedBlock) {
                     GemmPack.blockAt(a, aOff + pc * lda + i0, lda, kc, rows, packedA);
@@ -136,17 +136,15 @@ final class GemmJob {
                 }
                 as = packedA;
                 ai = 0;
-                rs = 1;
-                cs = MR;
+                rs = kc;
             }
             int r = 0;
             for (; r + MR <= rows; r += MR) {
-                GemmKernel.kernel6(kc, as, layout == TN ? r * kc : ai + r * lda, rs, cs, packedB, bi, tile);
+                GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, tile);
                 GemmKernel.update(tile, MR, cols, c, ci + r * ldc, ldc, add);
             }
             for (; r < rows; r++) {
-                int tileRow = layout == TN ? r / MR * MR * kc + r % MR : ai + r * lda;
-                GemmKernel.kernel1(kc, as, tileRow, cs, packedB, bi, tile);
+                GemmKernel.kernel1(kc, as, ai + r * rs, packedB, bi, tile);
                 GemmKernel.update(tile, 1, cols, c, ci + r * ldc, ldc, add);
             }
         }

@@ -1,6 +1,5 @@
 package org.transformer4j.kernels;
 
-import static org.transformer4j.kernels.GemmKernel.MR;
 import static org.transformer4j.kernels.GemmKernel.NR;
 
 import java.util.Arrays;
@@ -9,7 +8,7 @@ import java.util.Arrays;
  * Packing routines. A packed B panel holds kc rows of NR consecutive floats (row p at {@code p * NR}), so the
  * micro-kernel reads B with unit stride from one small, L1/L2-resident block instead of from kc rows spread
  * ldb apart; columns past the edge of B are zero, so the kernel never needs a column mask inside its loop.
- * A packed A micro-panel holds kc groups of MR floats (rows r of step p at {@code p * MR + r}).
+ * Packed A (tn only) is plain row-major [rows][kc].
  */
 final class GemmPack {
     private GemmPack() {}
@@ -39,18 +38,15 @@ final class GemmPack {
     }
 
     /**
-     * Aᵀ stored [k, m] (tn): micro-panels of MR rows of C for rows [0, rows) starting at a[a0] (row r, step p at
-     * {@code a0 + p * lda + r}). Packing matters here: read in place, the MR values of a step are adjacent but
+     * Aᵀ stored [k, m] (tn): rows [0, rows) of A starting at a[a0] (row r, step p at {@code a0 + p * lda + r})
+     * transposed into dst[r * kc + p], the row-major layout the micro-kernel reads. Packing matters: read in place,
      * consecutive steps are lda apart, and with a power-of-two lda the kc lines of a block fall into a few cache
      * sets and evict each other.
      */
     static void blockAt(float[] a, int a0, int lda, int kc, int rows, float[] dst) {
-        for (int r0 = 0, d = 0; r0 < rows; r0 += MR, d += kc * MR) {
-            int mr = Math.min(MR, rows - r0);
-            for (int p = 0, s = a0 + r0, o = d; p < kc; p++, s += lda, o += MR) {
-                for (int r = 0; r < mr; r++) {
-                    dst[o + r] = a[s + r];
-                }
+        for (int p = 0; p < kc; p++, a0 += lda) {
+            for (int r = 0; r < rows; r++) {
+                dst[r * kc + p] = a[a0 + r];
             }
         }
     }

@@ -3,6 +3,7 @@ package org.transformer4j.kernels;
 import static org.transformer4j.kernels.GemmKernel.L;
 import static org.transformer4j.kernels.GemmKernel.S;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -15,8 +16,8 @@ import jdk.incubator.vector.VectorOperators;
 final class GemmSmall {
     /** Minimum multiply-adds per parallel chunk: below this the hand-off costs more than it saves. */
     private static final long MIN_CHUNK_FMAS = 1L << 16;
-    /** Width of a column strip: 4 vectors, i.e. 4 accumulators per row (9 registers, fits any ISA). */
-    private static final int SW = 4 * L;
+    /** Columns of C per segment in {@link #rowsTimesB}: m <= 4 rows of 4 KB stay in L1 with the B segment. */
+    private static final int SEGMENT = 1024;
 
     private GemmSmall() {}
 
@@ -26,64 +27,45 @@ final class GemmSmall {
 
     /**
      * C[m, n] (+)= A[m, k] · B[k, n] where A(i, p) = a[aOff + i * ars + p * acs] (nn: ars = lda, acs = 1;
-     * tn: ars = 1, acs = lda). Column strips of SW are independent: each keeps 4 accumulators per row over all k.
+     * tn: ars = 1, acs = lda). Each thread takes a contiguous range of columns and, in segments of at most
+     * {@link #SEGMENT} columns, runs c_i[seg] += A(i, p) · B[p, seg] for p ascending: B is streamed row by row
+     * (long contiguous runs the prefetcher follows), the m row segments of C stay in L1, and each segment of B
+     * is loaded once for all m rows.
      */
     static void rowsTimesB(int m, int n, int k, float[] a, int aOff, int ars, int acs, float[] b, int bOff, int ldb,
                            float[] c, int cOff, int ldc, boolean accumulate) {
-        int strips = (n + SW - 1) / SW;
-        Parallel.forRange(strips, grain((long) m * k * SW), (from, to) -> {
-            for (int s = from; s < to; s++) {
-                int j0 = s * SW;
-                int cols = Math.min(SW, n - j0);
-                for (int i = 0; i < m; i++) {
-                    int ai = aOff + i * ars;
-                    int ci = cOff + i * ldc + j0;
-                    if (cols == SW) {
-                        fullStrip(k, a, ai, acs, b, bOff + j0, ldb, c, ci, accumulate);
-                    } else {
-                        for (int v = 0; v * L < cols; v++) {
-                            partialVector(k, a, ai, acs, b, bOff + j0 + v * L, ldb, c, ci + v * L,
-                                    Math.min(L, cols - v * L), accumulate);
-                        }
+        int vectors = (n + L - 1) / L;
+        Parallel.forRange(vectors, grain((long) m * k * L), (from, to) -> {
+            int end = Math.min(n, to * L);
+            for (int j0 = from * L; j0 < end; j0 += SEGMENT) {
+                int w = Math.min(SEGMENT, end - j0);
+                if (!accumulate) {
+                    for (int i = 0; i < m; i++) {
+                        Arrays.fill(c, cOff + i * ldc + j0, cOff + i * ldc + j0 + w, 0f);
+                    }
+                }
+                for (int p = 0; p < k; p++) {
+                    int bi = bOff + p * ldb + j0;
+                    for (int i = 0; i < m; i++) {
+                        axpy(a[aOff + i * ars + p * acs], b, bi, c, cOff + i * ldc + j0, w);
                     }
                 }
             }
         });
     }
 
-    private static void fullStrip(int k, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-                                  float[] c, int ci, boolean add) {
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
-        for (int p = 0; p < k; p++, bi += ldb) {
-            FloatVector av = FloatVector.broadcast(S, a[ai + p * acs]);
-            c0 = av.fma(FloatVector.fromArray(S, b, bi), c0);
-            c1 = av.fma(FloatVector.fromArray(S, b, bi + L), c1);
-            c2 = av.fma(FloatVector.fromArray(S, b, bi + 2 * L), c2);
-            c3 = av.fma(FloatVector.fromArray(S, b, bi + 3 * L), c3);
+    /** c[ci .. ci + w) = fma(s, b[bi ..], c[ci ..]). */
+    private static void axpy(float s, float[] b, int bi, float[] c, int ci, int w) {
+        FloatVector sv = FloatVector.broadcast(S, s);
+        int j = 0;
+        for (int end = S.loopBound(w); j < end; j += L) {
+            sv.fma(FloatVector.fromArray(S, b, bi + j), FloatVector.fromArray(S, c, ci + j)).intoArray(c, ci + j);
         }
-        if (add) {
-            c0 = c0.add(FloatVector.fromArray(S, c, ci));
-            c1 = c1.add(FloatVector.fromArray(S, c, ci + L));
-            c2 = c2.add(FloatVector.fromArray(S, c, ci + 2 * L));
-            c3 = c3.add(FloatVector.fromArray(S, c, ci + 3 * L));
+        if (j < w) {
+            VectorMask<Float> mask = S.indexInRange(j, w);
+            sv.fma(FloatVector.fromArray(S, b, bi + j, mask), FloatVector.fromArray(S, c, ci + j, mask))
+                    .intoArray(c, ci + j, mask);
         }
-        c0.intoArray(c, ci);
-        c1.intoArray(c, ci + L);
-        c2.intoArray(c, ci + 2 * L);
-        c3.intoArray(c, ci + 3 * L);
-    }
-
-    private static void partialVector(int k, float[] a, int ai, int acs, float[] b, int bi, int ldb,
-                                      float[] c, int ci, int lanes, boolean add) {
-        VectorMask<Float> mask = S.indexInRange(0, lanes);
-        FloatVector acc = FloatVector.zero(S);
-        for (int p = 0; p < k; p++, bi += ldb) {
-            acc = FloatVector.broadcast(S, a[ai + p * acs]).fma(FloatVector.fromArray(S, b, bi, mask), acc);
-        }
-        if (add) {
-            acc = acc.add(FloatVector.fromArray(S, c, ci, mask));
-        }
-        acc.intoArray(c, ci, mask);
     }
 
     /**
@@ -112,19 +94,33 @@ final class GemmSmall {
         });
     }
 
+    /** Four dot products; two accumulators per row, since four FMA chains cannot hide the FMA latency. */
     private static void dot4(int k, float[] a, int ai, float[] b, int b0, int ldb, float[] c, int ci, boolean add) {
         int b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
         int p = 0;
-        for (int end = S.loopBound(k); p < end; p += L) {
+        for (int end = k - 2 * L; p <= end; p += 2 * L) {
+            FloatVector av = FloatVector.fromArray(S, a, ai + p);
+            FloatVector aw = FloatVector.fromArray(S, a, ai + p + L);
+            s0 = av.fma(FloatVector.fromArray(S, b, b0 + p), s0);
+            s1 = av.fma(FloatVector.fromArray(S, b, b1 + p), s1);
+            s2 = av.fma(FloatVector.fromArray(S, b, b2 + p), s2);
+            s3 = av.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+            t0 = aw.fma(FloatVector.fromArray(S, b, b0 + p + L), t0);
+            t1 = aw.fma(FloatVector.fromArray(S, b, b1 + p + L), t1);
+            t2 = aw.fma(FloatVector.fromArray(S, b, b2 + p + L), t2);
+            t3 = aw.fma(FloatVector.fromArray(S, b, b3 + p + L), t3);
+        }
+        if (p + L <= k) {
             FloatVector av = FloatVector.fromArray(S, a, ai + p);
             s0 = av.fma(FloatVector.fromArray(S, b, b0 + p), s0);
             s1 = av.fma(FloatVector.fromArray(S, b, b1 + p), s1);
             s2 = av.fma(FloatVector.fromArray(S, b, b2 + p), s2);
             s3 = av.fma(FloatVector.fromArray(S, b, b3 + p), s3);
+            p += L;
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
-        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = s0.add(t0).reduceLanes(VectorOperators.ADD), r1 = s1.add(t1).reduceLanes(VectorOperators.ADD);
+        float r2 = s2.add(t2).reduceLanes(VectorOperators.ADD), r3 = s3.add(t3).reduceLanes(VectorOperators.ADD);
         for (; p < k; p++) {
             float av = a[ai + p];
             r0 = Math.fma(av, b[b0 + p], r0);

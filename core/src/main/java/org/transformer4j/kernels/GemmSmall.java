@@ -94,33 +94,19 @@ final class GemmSmall {
         });
     }
 
-    /** Four dot products; two accumulators per row, since four FMA chains cannot hide the FMA latency. */
     private static void dot4(int k, float[] a, int ai, float[] b, int b0, int ldb, float[] c, int ci, boolean add) {
         int b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, t0 = s0, t1 = s0, t2 = s0, t3 = s0;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         int p = 0;
-        for (int end = k - 2 * L; p <= end; p += 2 * L) {
-            FloatVector av = FloatVector.fromArray(S, a, ai + p);
-            FloatVector aw = FloatVector.fromArray(S, a, ai + p + L);
-            s0 = av.fma(FloatVector.fromArray(S, b, b0 + p), s0);
-            s1 = av.fma(FloatVector.fromArray(S, b, b1 + p), s1);
-            s2 = av.fma(FloatVector.fromArray(S, b, b2 + p), s2);
-            s3 = av.fma(FloatVector.fromArray(S, b, b3 + p), s3);
-            t0 = aw.fma(FloatVector.fromArray(S, b, b0 + p + L), t0);
-            t1 = aw.fma(FloatVector.fromArray(S, b, b1 + p + L), t1);
-            t2 = aw.fma(FloatVector.fromArray(S, b, b2 + p + L), t2);
-            t3 = aw.fma(FloatVector.fromArray(S, b, b3 + p + L), t3);
-        }
-        if (p + L <= k) {
+        for (int end = S.loopBound(k); p < end; p += L) {
             FloatVector av = FloatVector.fromArray(S, a, ai + p);
             s0 = av.fma(FloatVector.fromArray(S, b, b0 + p), s0);
             s1 = av.fma(FloatVector.fromArray(S, b, b1 + p), s1);
             s2 = av.fma(FloatVector.fromArray(S, b, b2 + p), s2);
             s3 = av.fma(FloatVector.fromArray(S, b, b3 + p), s3);
-            p += L;
         }
-        float r0 = s0.add(t0).reduceLanes(VectorOperators.ADD), r1 = s1.add(t1).reduceLanes(VectorOperators.ADD);
-        float r2 = s2.add(t2).reduceLanes(VectorOperators.ADD), r3 = s3.add(t3).reduceLanes(VectorOperators.ADD);
+        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
+        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
         for (; p < k; p++) {
             float av = a[ai + p];
             r0 = Math.fma(av, b[b0 + p], r0);

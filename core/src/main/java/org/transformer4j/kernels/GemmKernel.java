@@ -1,0 +1,160 @@
+package org.transformer4j.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Register-blocked micro-kernels: T[rows, NR] = A[rows, kc] · Bp[kc, NR] where Bp is one packed B panel (row p
+ * at {@code bi + p * NR}, zero-padded past the edge of B) and T a small tile that {@link #update} then writes or
+ * adds into C. A(r, p) is {@code a[ai + r * rs + p]}: A in place (rs = lda) or a packed A tile (rs = kc).
+ * Every array index is an invariant plus a constant multiple of the loop counter p, which lets C2 hoist the
+ * bounds checks out of the loop (with a variable stride along p it cannot, and the kernel ran at half speed).
+ *
+ * <p>Register block: MR = 6 rows by NV vectors. With 32 vector registers (AVX-512, NEON, SVE) NV = 4:
+ * 24 accumulators + 4 B vectors + 1 broadcast = 29 registers, 24 FMAs per 4 vector loads and 6 scalar loads.
+ * With AVX2's 16 registers NV = 2 (12 + 2 + 1 = 15); a 6 x 4 block there would spill in the inner loop.
+ *
+ * <p>Why a tile instead of storing the accumulators straight into C: C2 only inlines a cold callee of at most
+ * 35 bytecodes, and passing vectors to a method that is not inlined boxes them (and the callee may then run
+ * the slow Java fallback of every vector op). {@code intoArray} on a tile is intrinsic; masks for the right
+ * edge and the accumulate flag are then handled in one small loop over arrays.
+ *
+ * <p>Every element of C is summed in the same order (t = fma(a_p, b_p, t) for p ascending, then C = t or
+ * C + t) whichever kernel computes it, so the result does not depend on how rows and columns were split
+ * between threads.
+ */
+final class GemmKernel {
+    static final VectorSpecies<Float> S = species();
+    static final int L = S.length();
+    /** Rows per register block. */
+    static final int MR = 6;
+    /** Vectors per row of the register block: 4 with 32 vector registers, 2 with AVX2 (see class comment). */
+    static final int NV = Integer.getInteger("t4j.gemm.nv",
+            L >= 16 || System.getProperty("os.arch", "").contains("aarch64") ? 4 : 2) >= 4 ? 4 : 2;
+    /** Columns per register block and per packed panel (64 floats with AVX-512, 16 with AVX2). */
+    static final int NR = NV * L;
+
+    private GemmKernel() {}
+
+    /** SPECIES_PREFERRED, or a fixed width from {@code -Dt4j.vectorBits=128|256|512} (used to test other widths). */
+    private static VectorSpecies<Float> species() {
+        return switch (Integer.getInteger("t4j.vectorBits", 0)) {
+            case 64 -> FloatVector.SPECIES_64;
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            case 512 -> FloatVector.SPECIES_512;
+            default -> FloatVector.SPECIES_PREFERRED;
+        };
+    }
+
+    /** Tile of MR rows x NR columns: T = A[6 rows] · Bp. */
+    static void kernel6(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] tile) {
+        if (NV == 4) {
+            kernel6x4(kc, a, ai, rs, bp, bi, tile);
+        } else {
+            kernel6x2(kc, a, ai, rs, bp, bi, tile);
+        }
+    }
+
+    private static void kernel6x4(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
+        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
+        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+        FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00;
+        FloatVector c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+        int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        for (int p = 0; p < kc; p++) {
+            int o = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, o);
+            FloatVector b1 = FloatVector.fromArray(S, bp, o + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, o + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, bp, o + 3 * L);
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
+            av = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42); c43 = av.fma(b3, c43);
+            av = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
+        }
+        c00.intoArray(t, 0); c01.intoArray(t, L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
+        c10.intoArray(t, NR); c11.intoArray(t, NR + L); c12.intoArray(t, NR + 2 * L); c13.intoArray(t, NR + 3 * L);
+        int r = 2 * NR;
+        c20.intoArray(t, r); c21.intoArray(t, r + L); c22.intoArray(t, r + 2 * L); c23.intoArray(t, r + 3 * L);
+        r += NR;
+        c30.intoArray(t, r); c31.intoArray(t, r + L); c32.intoArray(t, r + 2 * L); c33.intoArray(t, r + 3 * L);
+        r += NR;
+        c40.intoArray(t, r); c41.intoArray(t, r + L); c42.intoArray(t, r + 2 * L); c43.intoArray(t, r + 3 * L);
+        r += NR;
+        c50.intoArray(t, r); c51.intoArray(t, r + L); c52.intoArray(t, r + 2 * L); c53.intoArray(t, r + 3 * L);
+    }
+
+    private static void kernel6x2(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] t) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
+        for (int p = 0; p < kc; p++) {
+            int o = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, o);
+            FloatVector b1 = FloatVector.fromArray(S, bp, o + L);
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+        }
+        c00.intoArray(t, 0); c01.intoArray(t, L);
+        c10.intoArray(t, NR); c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + L);
+    }
+
+    /** Tile row of 1 x NR for the rows left over after the 6-row blocks (same summation order per element). */
+    static void kernel1(int kc, float[] a, int ai, float[] bp, int bi, float[] tile) {
+        for (int v = 0; v < NV; v++) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int p = 0; p < kc; p++) {
+                acc = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, bp, bi + p * NR + v * L), acc);
+            }
+            acc.intoArray(tile, v * L);
+        }
+    }
+
+    /** C[rows, cols] = T (add = false) or C += T, for a tile with rows of NR floats; cols <= NR. */
+    static void update(float[] tile, int rows, int cols, float[] c, int ci, int ldc, boolean add) {
+        int full = cols / L * L;
+        VectorMask<Float> edge = S.indexInRange(full, cols);
+        for (int r = 0, t = 0; r < rows; r++, t += NR, ci += ldc) {
+            for (int j = 0; j < full; j += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + j);
+                if (add) {
+                    v = v.add(FloatVector.fromArray(S, c, ci + j));
+                }
+                v.intoArray(c, ci + j);
+            }
+            if (full < cols) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + full);
+                if (add) {
+                    v = v.add(FloatVector.fromArray(S, c, ci + full, edge));
+                }
+                v.intoArray(c, ci + full, edge);
+            }
+        }
+    }
+}

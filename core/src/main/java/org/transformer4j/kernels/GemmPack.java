@@ -1,0 +1,53 @@
+package org.transformer4j.kernels;
+
+import static org.transformer4j.kernels.GemmKernel.NR;
+
+import java.util.Arrays;
+
+/**
+ * Packing routines. A packed B panel holds kc rows of NR consecutive floats (row p at {@code p * NR}), so the
+ * micro-kernel reads B with unit stride from one small, L1/L2-resident block instead of from kc rows spread
+ * ldb apart; columns past the edge of B are zero, so the kernel never needs a column mask inside its loop.
+ * Packed A (tn only) is plain row-major [rows][kc].
+ */
+final class GemmPack {
+    private GemmPack() {}
+
+    /** B[k, n] row-major (nn, tn): panel = b[b0 + p * ldb + j], p < kc, j < cols. */
+    static void panelB(float[] b, int b0, int ldb, int kc, int cols, float[] dst, int d) {
+        for (int p = 0; p < kc; p++, d += NR, b0 += ldb) {
+            System.arraycopy(b, b0, dst, d, cols);
+            if (cols < NR) {
+                Arrays.fill(dst, d + cols, d + NR, 0f);
+            }
+        }
+    }
+
+    /** B[n, k] row-major (nt): panel = b[b0 + j * ldb + p], i.e. a transpose; reads each row of B sequentially. */
+    static void panelBt(float[] b, int b0, int ldb, int kc, int cols, float[] dst, int d) {
+        for (int j = 0; j < cols; j++, b0 += ldb) {
+            for (int p = 0, o = d + j; p < kc; p++, o += NR) {
+                dst[o] = b[b0 + p];
+            }
+        }
+        if (cols < NR) {
+            for (int p = 0, o = d; p < kc; p++, o += NR) {
+                Arrays.fill(dst, o + cols, o + NR, 0f);
+            }
+        }
+    }
+
+    /**
+     * Aᵀ stored [k, m] (tn): rows [0, rows) of A starting at a[a0] (row r, step p at {@code a0 + p * lda + r})
+     * transposed into dst[r * kc + p], the row-major layout the micro-kernel reads. Packing matters: read in place,
+     * consecutive steps are lda apart, and with a power-of-two lda the kc lines of a block fall into a few cache
+     * sets and evict each other.
+     */
+    static void blockAt(float[] a, int a0, int lda, int kc, int rows, float[] dst) {
+        for (int p = 0; p < kc; p++, a0 += lda) {
+            for (int r = 0; r < rows; r++) {
+                dst[r * kc + p] = a[a0 + r];
+            }
+        }
+    }
+}

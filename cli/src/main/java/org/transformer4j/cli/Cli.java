@@ -193,8 +193,9 @@ public final class Cli {
         return s.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
+    /** T4J_DEBUG=1 in the environment, or -Dt4j.debug=1 (which tests can set). */
     static boolean debug() {
-        String v = System.getenv("T4J_DEBUG");
+        String v = System.getProperty("t4j.debug", System.getenv("T4J_DEBUG"));
         return v != null && !v.isEmpty() && !v.equals("0") && !v.equalsIgnoreCase("false");
     }
 }

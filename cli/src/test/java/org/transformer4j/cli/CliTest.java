@@ -107,6 +107,19 @@ class CliTest {
                 + System.lineSeparator());
     }
 
+    @Test
+    void debugModeAddsTheStackTrace() {
+        System.setProperty("t4j.debug", "1");
+        try {
+            StringWriter err = new StringWriter();
+            assertThat(Cli.report(new T4jException("bad input"), new PrintWriter(err))).isEqualTo(Cli.EXIT_ERROR);
+            assertThat(err.toString()).startsWith("t4j: error: bad input" + System.lineSeparator())
+                    .contains("\tat org.transformer4j.cli.CliTest.debugModeAddsTheStackTrace");
+        } finally {
+            System.clearProperty("t4j.debug");
+        }
+    }
+
     record Report(int code, String firstLine) {}
 
     private static Report report(Throwable t) {

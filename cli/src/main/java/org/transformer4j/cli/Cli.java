@@ -137,22 +137,54 @@ public final class Cli {
     private static int usageError(ParameterException ex, String[] args) {
         CommandLine cmd = ex.getCommandLine();
         PrintWriter err = cmd.getErr();
-        String name = cmd.getCommandSpec().qualifiedName();
-        String msg = ex.getMessage();
-        if (ex instanceof UnmatchedArgumentException u && cmd.getParent() == null
-                && !cmd.getParseResult().hasSubcommand() && !u.getUnmatched().isEmpty()
-                && !u.getUnmatched().getFirst().startsWith("-")) {
-            List<String> suggestions = u.getSuggestions();
-            msg = "unknown command '" + u.getUnmatched().getFirst() + "'" + (suggestions.isEmpty()
-                    ? " (commands: " + String.join(", ", cmd.getSubcommands().keySet()) + ")"
-                    : "; did you mean '" + suggestions.getFirst() + "'?");
+        List<String> unmatched = ex instanceof UnmatchedArgumentException u ? u.getUnmatched() : cmd.getUnmatchedArguments();
+        String msg;
+        if (unmatched.isEmpty()) {
+            msg = oneLine(ex.getMessage()) + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')";
+        } else if (cmd.getParent() == null && !unmatched.getFirst().startsWith("-")
+                && (cmd.getParseResult() == null || !cmd.getParseResult().hasSubcommand())) {
+            // An unknown command (reported before a missing option, which picocli would complain about first).
+            String bad = unmatched.getFirst();
+            String near = nearest(bad, cmd.getSubcommands().keySet());
+            msg = "unknown command '" + bad + "'" + (near != null ? "; did you mean '" + near + "'?"
+                    : " (commands: " + String.join(", ", cmd.getSubcommands().keySet()) + ")");
         } else {
-            msg = oneLine(msg) + " (see '" + name + " --help')";
+            String bad = unmatched.getFirst();
+            String near = bad.startsWith("-") ? nearest(bad.replaceFirst("=.*", ""), cmd.getCommandSpec().optionsMap().keySet()) : null;
+            msg = (bad.startsWith("-") ? "unknown option '" + bad + "'" : "unexpected argument '" + bad + "'")
+                    + (near != null ? "; did you mean '" + near + "'?" : "")
+                    + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')";
         }
         err.println("t4j: error: " + msg);
         if (debug()) ex.printStackTrace(err);
         err.flush();
         return EXIT_USAGE;
+    }
+
+    /** The candidate within edit distance 2 of {@code word} (the closest), or null: a typo, not a guess. */
+    static String nearest(String word, Iterable<String> candidates) {
+        String best = null;
+        int bestD = 3;
+        for (String c : candidates) {
+            int d = editDistance(word, c);
+            if (d < bestD) { bestD = d; best = c; }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev; prev = cur; cur = t;
+        }
+        return prev[b.length()];
     }
 
     /** {@code s} on one line: line breaks become spaces, so the one-line promise holds for any message. */
@@ -161,8 +193,9 @@ public final class Cli {
         return s.strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
+    /** T4J_DEBUG=1 in the environment, or -Dt4j.debug=1 (which tests can set). */
     static boolean debug() {
-        String v = System.getenv("T4J_DEBUG");
+        String v = System.getProperty("t4j.debug", System.getenv("T4J_DEBUG"));
         return v != null && !v.isEmpty() && !v.equals("0") && !v.equalsIgnoreCase("false");
     }
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code t4j prepare}: a text file to train.bin / val.bin / meta.json plus the tokenizer files. */
 @Command(name = "prepare", mixinStandardHelpOptions = true,
-        description = "Tokenize a text file into a training data directory (train.bin, val.bin, meta.json)",
+        description = "Tokenize a text file into a training data directory",
         footer = {"", "The first 90%% of the text becomes train.bin, the rest val.bin, as in nanoGPT's prepare.py. "
                 + "With the char tokenizer the vocabulary is the sorted set of characters of the whole file.",
                 "Example: t4j prepare --input data/tinyshakespeare.txt --tokenizer char --out data/shakespeare-char"})

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
                     + "directory or trained model uses, pass that directory. --decode needs a directory or gpt2.",
             "",
             "Examples:",
-            "  t4j tokenize --tokenizer gpt2 --text 'Hello world'            -> 15496 995",
+            "  t4j tokenize --tokenizer gpt2 --text 'Hello world'             -> 15496 995",
             "  t4j tokenize --tokenizer gpt2 --decode --text '15496 995'      -> Hello world",
             "  t4j tokenize --tokenizer data/shakespeare-char --input poem.txt --format json"})
 public final class TokenizeCommand implements Callable<Integer> {

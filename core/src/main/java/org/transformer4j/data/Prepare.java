@@ -10,6 +10,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.data.TokenFile.Dtype;
@@ -103,10 +104,9 @@ public final class Prepare {
 
     /** Writes {@code content} (UTF-8) to {@code file} through a temporary file and a rename. */
     public static void writeAtomically(Path file, String content) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        Path tmp = TokenFile.tempSibling(file);
         try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.writeString(tmp, content, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             TokenFile.moveAtomically(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);

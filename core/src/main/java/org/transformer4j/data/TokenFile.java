@@ -102,10 +102,9 @@ public final class TokenFile implements AutoCloseable {
      */
     public static void write(Path file, int[] ids, Dtype dtype) throws IOException {
         long limit = dtype == Dtype.UINT16 ? 65535L : 0xFFFF_FFFFL;
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+        Path tmp = tempSibling(file);
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
                 ByteBuffer buf = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
                 for (int i = 0; i < ids.length; i++) {
                     int id = ids[i];
@@ -123,6 +122,18 @@ public final class TokenFile implements AutoCloseable {
             Files.deleteIfExists(tmp);
         }
     }
+
+    /**
+     * A fresh name next to {@code file} for writing it before the rename. (Not Files.createTempFile: its files
+     * are private, mode 0600, and would stay so after the rename; ours get the usual umask.)
+     */
+    static Path tempSibling(Path file) {
+        Path dir = file.toAbsolutePath().getParent();
+        return dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + TEMP_COUNTER.incrementAndGet() + ".tmp");
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong TEMP_COUNTER = new java.util.concurrent.atomic.AtomicLong();
 
     /** Renames {@code tmp} over {@code target}; atomic where the file system allows it. */
     static void moveAtomically(Path tmp, Path target) throws IOException {

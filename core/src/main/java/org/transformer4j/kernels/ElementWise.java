@@ -165,7 +165,7 @@ public final class ElementWise {
         for (int end = F.loopBound(n); i < end; i += L) {
             acc = acc.add(FloatVector.fromArray(F, a, off + i));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) {
             s += a[off + i];
         }
@@ -179,7 +179,7 @@ public final class ElementWise {
         for (int end = F.loopBound(n); i < end; i += L) {
             acc = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) {
             s += a[aOff + i] * b[bOff + i];
         }

@@ -105,8 +105,8 @@ final class GemmSmall {
             s2 = av.fma(FloatVector.fromArray(S, b, b2 + p), s2);
             s3 = av.fma(FloatVector.fromArray(S, b, b3 + p), s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
-        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1);
+        float r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
         for (; p < k; p++) {
             float av = a[ai + p];
             r0 = Math.fma(av, b[b0 + p], r0);
@@ -126,7 +126,7 @@ final class GemmSmall {
         for (int end = S.loopBound(k); p < end; p += L) {
             s = FloatVector.fromArray(S, a, ai + p).fma(FloatVector.fromArray(S, b, bi + p), s);
         }
-        float r = s.reduceLanes(VectorOperators.ADD);
+        float r = Lanes.sum(s);
         for (; p < k; p++) {
             r = Math.fma(a[ai + p], b[bi + p], r);
         }

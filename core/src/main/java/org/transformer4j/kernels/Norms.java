@@ -34,7 +34,7 @@ public final class Norms {
                 for (int end = F.loopBound(cols); i < end; i += L) {
                     acc = acc.add(FloatVector.fromArray(F, x, off + i).sub(pivot));
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
+                float sum = Lanes.sum(acc);
                 for (; i < cols; i++) {
                     sum += x[off + i] - pivot;
                 }
@@ -45,7 +45,7 @@ public final class Norms {
                     FloatVector d = FloatVector.fromArray(F, x, off + i).sub(pivot).sub(delta);
                     acc = d.fma(d, acc);
                 }
-                float ss = acc.reduceLanes(VectorOperators.ADD);
+                float ss = Lanes.sum(acc);
                 for (; i < cols; i++) {
                     float d = x[off + i] - pivot - delta;
                     ss += d * d;
@@ -132,8 +132,8 @@ public final class Norms {
             sumGh = sumGh.add(gh);
             sumGhH = gh.fma(h, sumGhH);
         }
-        float a = sumGh.reduceLanes(VectorOperators.ADD);
-        float b = sumGhH.reduceLanes(VectorOperators.ADD);
+        float a = Lanes.sum(sumGh);
+        float b = Lanes.sum(sumGhH);
         for (; i < cols; i++) {
             float h = (x[off + i] - mu) * rs;
             float gh = g[off + i] * gamma[i];

@@ -51,7 +51,7 @@ public final class Softmax {
             e.intoArray(dst, dOff + i);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) {
             float e = (float) Math.exp(src[sOff + i] - shift);
             dst[dOff + i] = e;
@@ -67,7 +67,7 @@ public final class Softmax {
         for (int end = F.loopBound(n); i < end; i += L) {
             acc = acc.add(FloatVector.fromArray(F, src, sOff + i).sub(shift).lanewise(VectorOperators.EXP));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc);
         for (; i < n; i++) {
             sum += (float) Math.exp(src[sOff + i] - shift);
         }

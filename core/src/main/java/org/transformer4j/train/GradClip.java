@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.transformer4j.kernels.Parallel;
+import org.transformer4j.kernels.Lanes;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -91,7 +92,7 @@ public final class GradClip {
             DoubleVector x = (DoubleVector) FloatVector.fromArray(FH, g, i).convertShape(VectorOperators.F2D, D, 0);
             acc = x.fma(x, acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(acc);
         for (; i < to; i++) {
             s += (double) g[i] * g[i];
         }

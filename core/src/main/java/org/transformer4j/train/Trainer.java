@@ -102,6 +102,7 @@ public final class Trainer {
         double sumMs = 0;
         int timedIters = 0;
         boolean stopped = false;
+        boolean saved = false;
 
         while (true) {
             double lr = schedule.lr(iter);
@@ -120,6 +121,7 @@ public final class Trainer {
                     bestVal = Math.min(bestVal, lastVal);
                     if (iter > 0) {
                         Checkpoint.save(runDir, model, optimizer, iter, bestVal, cfg);
+                        saved = true;
                         listener.onCheckpoint(runDir, iter, "val loss " + fmt(lastVal));
                     }
                 }
@@ -157,6 +159,12 @@ public final class Trainer {
             }
             iter++;
             if (iter > cfg.maxIters()) {
+                if (!saved && !cfg.evalOnly()) {
+                    // nanoGPT only saves at evaluations; a run too short to evaluate after iteration 0 would
+                    // otherwise end with no model at all.
+                    Checkpoint.save(runDir, model, optimizer, iter, bestVal, cfg);
+                    listener.onCheckpoint(runDir, iter, "end of training, no evaluation after iter 0");
+                }
                 break;
             }
             if (stopRequested) {

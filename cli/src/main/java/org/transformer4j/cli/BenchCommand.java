@@ -1,15 +1,248 @@
 package org.transformer4j.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine.Command;
+import org.transformer4j.T4jException;
+import org.transformer4j.autograd.GradMode;
+import org.transformer4j.data.DataDir;
+import org.transformer4j.generate.Generator;
+import org.transformer4j.generate.Sampler;
+import org.transformer4j.generate.SamplingParams;
+import org.transformer4j.io.Json;
+import org.transformer4j.kernels.GemmBench;
+import org.transformer4j.kernels.Parallel;
+import org.transformer4j.model.CausalLM;
+import org.transformer4j.nn.KVCache;
+import org.transformer4j.train.Presets;
+import org.transformer4j.train.TrainConfig;
+import org.transformer4j.train.Trainer;
 
-/** PLACEHOLDER: replaced by the real command. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure kernel, training and generation speed")
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+/**
+ * {@code t4j bench}: speed measurements. Each subcommand warms up first (so the JIT has compiled the kernels),
+ * then reports the median of several timed repeats, with the thread count.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure kernel, training and generation speed",
+        subcommands = {BenchCommand.Gemm.class, BenchCommand.Train.class, BenchCommand.Generate.class,
+                BenchCommand.Prefill.class},
+        footer = {"", "Time on a quiet machine: another busy process can slow a 2-thread run many-fold."})
 public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        System.err.println("error: 'bench' is not implemented yet");
-        return 1;
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return Cli.EXIT_USAGE;
+    }
+
+    /** Options every bench shares. */
+    abstract static class Base implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--threads", defaultValue = "0", description = "worker threads, 0 = all cores")
+        int threads;
+
+        @Option(names = "--format", defaultValue = "text", paramLabel = "FORMAT", description = "text or json")
+        String format;
+
+        int threads() {
+            return threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        }
+
+        void report(Map<String, Object> result, String line) {
+            if (!format.equals("text") && !format.equals("json")) {
+                throw new T4jException("--format must be text or json, got '" + format + "'");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(format.equals("json") ? Json.write(result) : line);
+            out.flush();
+        }
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    @Command(name = "gemm", mixinStandardHelpOptions = true, description = "Matrix multiply speed (GFLOP/s)")
+    static final class Gemm extends Base {
+        @Option(names = "--m", required = true, description = "rows of C") int m;
+        @Option(names = "--k", required = true, description = "inner dimension") int k;
+        @Option(names = "--n", required = true, description = "columns of C") int n;
+        @Option(names = "--layout", defaultValue = "nn", description = "nn (A·B), nt (A·Bᵀ) or tn (Aᵀ·B)")
+        String layout;
+
+        @Override
+        public Integer call() {
+            if (!List.of("nn", "nt", "tn").contains(layout)) {
+                throw new T4jException("--layout must be nn, nt or tn, got '" + layout + "'");
+            }
+            if (m < 1 || k < 1 || n < 1) {
+                throw new T4jException("--m, --k and --n must be >= 1");
+            }
+            GemmBench.Result r = GemmBench.run(m, k, n, threads(), layout);
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("bench", "gemm");
+            j.put("layout", layout);
+            j.put("m", m);
+            j.put("k", k);
+            j.put("n", n);
+            j.put("threads", r.threads());
+            j.put("ms", r.medianMs());
+            j.put("gflops", r.gflops());
+            report(j, r.toString());
+            return Cli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Training step time (ms/iter, tokens/s) of a preset, without evaluations",
+            footer = {"", "Extra --key=value settings override the preset, as with t4j train."})
+    static final class Train extends Base {
+        @Option(names = "--preset", defaultValue = "shakespeare-char-cpu", description = "preset (default: ${DEFAULT-VALUE})")
+        String preset;
+
+        @Option(names = "--iters", defaultValue = "50", description = "timed iterations (default: ${DEFAULT-VALUE})")
+        int iters;
+
+        @Option(names = "--warmup", defaultValue = "10", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
+        int warmup;
+
+        @Unmatched
+        List<String> overrides = new ArrayList<>();
+
+        @Override
+        public Integer call() throws IOException {
+            if (iters < 1 || warmup < 0) {
+                throw new T4jException("--iters must be >= 1 and --warmup >= 0");
+            }
+            if (!Presets.names().contains(preset)) {
+                throw new T4jException("unknown preset '" + preset + "' (known: " + String.join(", ", Presets.names())
+                        + ")");
+            }
+            List<String> o = new ArrayList<>(overrides);
+            o.add("--threads=" + threads());
+            TrainConfig cfg = TrainConfig.load(preset, null, o);
+            double[] ms;
+            try (DataDir data = TrainCommand.openOrPrepareData(cfg, spec.commandLine().getErr())) {
+                ms = new Trainer(cfg, data, Path.of(cfg.outDir()), null).benchmarkSteps(warmup, iters);
+            }
+            double med = median(ms);
+            double tokens = (double) cfg.batchSize() * cfg.blockSize() * cfg.gradientAccumulationSteps();
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("bench", "train");
+            j.put("preset", preset);
+            j.put("threads", Parallel.threads());
+            j.put("iters", iters);
+            j.put("ms_per_iter", med);
+            j.put("tokens_per_s", tokens * 1000 / med);
+            report(j, String.format(Locale.ROOT, "train %s: %.2f ms/iter, %.0f tokens/s (median of %d, %d threads)",
+                    preset, med, tokens * 1000 / med, iters, Parallel.threads()));
+            return Cli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "Generation speed, batch 1, KV cache (tokens/s)")
+    static final class Generate extends Base {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory") Path model;
+        @Option(names = "--max-new-tokens", defaultValue = "128", description = "tokens per run (default: ${DEFAULT-VALUE})")
+        int maxNewTokens;
+        @Option(names = "--repeats", defaultValue = "3", description = "timed runs (default: ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        public Integer call() throws IOException {
+            Parallel.setThreads(threads());
+            CausalLM lm = LoadedModel.open(model).model();
+            int n = Math.min(maxNewTokens, lm.contextLength() - 1);
+            if (n < 1 || repeats < 1) {
+                throw new T4jException("--max-new-tokens and --repeats must be >= 1");
+            }
+            double[] ms = new double[repeats];
+            try (var noGrad = GradMode.off()) {
+                Generator g = new Generator(lm);
+                for (int r = -1; r < repeats; r++) { // r = -1 is the warm-up
+                    long t0 = System.nanoTime();
+                    g.generate(new int[] {0}, n, new Sampler(SamplingParams.greedy(), 0), id -> true);
+                    if (r >= 0) {
+                        ms[r] = (System.nanoTime() - t0) / 1e6;
+                    }
+                }
+            }
+            double med = median(ms);
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("bench", "generate");
+            j.put("model", model.toString());
+            j.put("threads", Parallel.threads());
+            j.put("new_tokens", n);
+            j.put("tokens_per_s", n * 1000 / med);
+            report(j, String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads)",
+                    model, n * 1000 / med, n, repeats, Parallel.threads()));
+            return Cli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "prefill", mixinStandardHelpOptions = true,
+            description = "Prompt processing time for N tokens in one batched pass (ms)")
+    static final class Prefill extends Base {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory") Path model;
+        @Option(names = "--tokens", defaultValue = "512", description = "prompt length (default: ${DEFAULT-VALUE})")
+        int tokens;
+        @Option(names = "--repeats", defaultValue = "5", description = "timed runs (default: ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        public Integer call() throws IOException {
+            Parallel.setThreads(threads());
+            CausalLM lm = LoadedModel.open(model).model();
+            if (tokens < 1 || tokens > lm.contextLength()) {
+                throw new T4jException("--tokens must be in [1, " + lm.contextLength() + "] for this model");
+            }
+            int[] prompt = new int[tokens];
+            for (int i = 0; i < tokens; i++) {
+                prompt[i] = i % lm.vocabSize();
+            }
+            double[] ms = new double[repeats];
+            try (var noGrad = GradMode.off()) {
+                for (int r = -2; r < repeats; r++) { // two warm-up runs
+                    KVCache cache = lm.newCache(tokens);
+                    long t0 = System.nanoTime();
+                    lm.forwardCached(prompt, cache);
+                    if (r >= 0) {
+                        ms[r] = (System.nanoTime() - t0) / 1e6;
+                    }
+                }
+            }
+            double med = median(ms);
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("bench", "prefill");
+            j.put("model", model.toString());
+            j.put("threads", Parallel.threads());
+            j.put("tokens", tokens);
+            j.put("ms", med);
+            report(j, String.format(Locale.ROOT, "prefill %s: %.1f ms for %d tokens (median of %d, %d threads)",
+                    model, med, tokens, repeats, Parallel.threads()));
+            return Cli.EXIT_OK;
+        }
     }
 }

@@ -1,15 +1,157 @@
 package org.transformer4j.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import picocli.CommandLine.Command;
+import org.transformer4j.T4jException;
+import org.transformer4j.autograd.GradMode;
+import org.transformer4j.io.Npy;
+import org.transformer4j.model.GPT;
+import org.transformer4j.nn.Capture;
+import org.transformer4j.nn.ForwardContext;
+import org.transformer4j.tensor.Tensor;
 
-/** PLACEHOLDER: replaced by the real command. */
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Write logits and hidden states of a model for a prompt")
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code t4j inspect}: what the model computes for a prompt, written as .npy arrays. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Write logits, hidden states and attention maps of a model for a prompt (.npy files)",
+        footer = {"", "Hidden states have L+1 entries: entry 0 is the embedding output, entry i the output of block i "
+                + "(before the final layer norm).",
+                "Example: t4j inspect --model runs/shakespeare-char --prompt 'ROMEO:' --logits-out l.npy --hidden-out h.npy"})
 public final class InspectCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
+    Path model;
+
+    static final class Prompt {
+        @Option(names = "--prompt-ids", paramLabel = "IDS", description = "prompt token ids, e.g. 1,2,3")
+        String ids;
+
+        @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text (needs the model's tokenizer)")
+        String text;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    @Option(names = "--logits-out", paramLabel = "FILE", description = "logits [T, V] as float32 .npy")
+    Path logitsOut;
+
+    @Option(names = "--hidden-out", paramLabel = "FILE", description = "hidden states [L+1, T, C] as float32 .npy")
+    Path hiddenOut;
+
+    @Option(names = "--attention-out", paramLabel = "FILE",
+            description = "attention weights [L, n_head, T, T] as float32 .npy")
+    Path attentionOut;
+
+    @Option(names = "--top", defaultValue = "5", paramLabel = "K",
+            description = "print the K most likely next tokens (default: ${DEFAULT-VALUE})")
+    int top;
+
     @Override
-    public Integer call() {
-        System.err.println("error: 'inspect' is not implemented yet");
-        return 1;
+    public Integer call() throws IOException {
+        LoadedModel loaded = LoadedModel.open(model);
+        if (!(loaded.model() instanceof GPT gpt)) {
+            throw new T4jException(model + ": inspect supports GPT models");
+        }
+        int[] ids = prompt.ids != null ? LoadedModel.parseIds(prompt.ids, "--prompt-ids")
+                : loaded.requireTokenizer("--prompt cannot be used").encode(prompt.text);
+        int t = ids.length;
+        if (t > gpt.config.blockSize()) {
+            throw new T4jException("the prompt has " + t + " tokens; this model's context is " + gpt.config.blockSize());
+        }
+        for (int i = 0; i < t; i++) {
+            if (ids[i] < 0 || ids[i] >= gpt.vocabSize()) {
+                throw new T4jException("token id " + ids[i] + " at position " + i + " is outside the vocabulary of size "
+                        + gpt.vocabSize());
+            }
+        }
+        Capture capture = new Capture(attentionOut != null);
+        GPT.Output out;
+        try (var noGrad = GradMode.off()) {
+            gpt.train(false);
+            out = gpt.forward(ids, 1, t, null, ForwardContext.capturing(capture));
+        }
+        int v = gpt.vocabSize();
+        int c = gpt.config.nEmbd();
+        PrintWriter w = spec.commandLine().getOut();
+        if (logitsOut != null) {
+            Npy.writeFloats(logitsOut, out.logits().data(), t, v);
+            w.printf("wrote %s: logits [%d, %d]%n", logitsOut, t, v);
+        }
+        if (hiddenOut != null) {
+            List<Tensor> hs = capture.hiddenStates();
+            float[] all = new float[hs.size() * t * c];
+            for (int l = 0; l < hs.size(); l++) {
+                System.arraycopy(hs.get(l).data(), 0, all, l * t * c, t * c);
+            }
+            Npy.writeFloats(hiddenOut, all, hs.size(), t, c);
+            w.printf("wrote %s: hidden states [%d, %d, %d]%n", hiddenOut, hs.size(), t, c);
+        }
+        if (attentionOut != null) {
+            List<Tensor> as = capture.attentions();
+            int h = gpt.config.nHead();
+            float[] all = new float[as.size() * h * t * t];
+            for (int l = 0; l < as.size(); l++) {
+                System.arraycopy(as.get(l).data(), 0, all, l * h * t * t, h * t * t);
+            }
+            Npy.writeFloats(attentionOut, all, as.size(), h, t, t);
+            w.printf("wrote %s: attention [%d, %d, %d, %d]%n", attentionOut, as.size(), h, t, t);
+        }
+        printTop(w, out.logits().data(), (t - 1) * v, v, loaded);
+        w.flush();
+        return Cli.EXIT_OK;
+    }
+
+    /** The most likely next tokens after the prompt, with their probabilities. */
+    private void printTop(PrintWriter w, float[] logits, int off, int v, LoadedModel loaded) {
+        int k = Math.max(0, Math.min(top, v));
+        if (k == 0) {
+            return;
+        }
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < v; i++) {
+            max = Math.max(max, logits[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < v; i++) {
+            sum += Math.exp(logits[off + i] - max);
+        }
+        Integer[] order = new Integer[v];
+        for (int i = 0; i < v; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(logits[off + b], logits[off + a]));
+        w.println("next token:");
+        for (int r = 0; r < k; r++) {
+            int id = order[r];
+            double p = Math.exp(logits[off + id] - max) / sum;
+            String text = loaded.tokenizer().map(tok -> " " + quote(tok.decode(new int[] {id}))).orElse("");
+            w.printf(Locale.ROOT, "  %6d%s  p=%.4f  logit=%.4f%n", id, text, p, logits[off + id]);
+        }
+    }
+
+    private static String quote(String s) {
+        StringBuilder sb = new StringBuilder("'");
+        for (char ch : s.toCharArray()) {
+            switch (ch) {
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '\'' -> sb.append("\\'");
+                default -> sb.append(ch);
+            }
+        }
+        return sb.append('\'').toString();
     }
 }

@@ -129,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Opens the prepared dataset, preparing it from the input text first when its directory is missing. */
-    private static DataDir openOrPrepareData(TrainConfig cfg, PrintWriter err) throws IOException {
+    static DataDir openOrPrepareData(TrainConfig cfg, PrintWriter err) throws IOException {
         Path dataDir = Home.resolve(cfg.datasetDir());
         if (!Files.isDirectory(dataDir)) {
             Path input = Home.resolve(Path.of(cfg.input()));
@@ -165,13 +165,12 @@ public final class TrainCommand implements Callable<Integer> {
         public void onStart(String summary, int startIter, int maxIters) {
             this.startIter = startIter;
             err.println("t4j: " + summary);
-            progress = Progress.start("train", maxIters + 1L - startIter, cfg.logInterval(), err);
+            progress = Progress.start("iter", maxIters + 1L - startIter, cfg.logInterval(), err);
         }
 
         @Override
         public void onIter(int iter, double loss, double lr, double msPerIter) {
-            progress.step(iter + 1L - startIter, String.format(Locale.ROOT, "iter %d: loss %.4f, lr %.2e, %.1f ms",
-                    iter, loss, lr, msPerIter));
+            progress.step(iter + 1L - startIter, String.format(Locale.ROOT, "loss %.4f, lr %.2e", loss, lr));
         }
 
         @Override

@@ -49,7 +49,7 @@ class TrainWorkflowTest {
         Path data = prepare();
         Path run = tmp.resolve("run");
 
-        // A separate JVM trains with a large max_iters; once it logs iteration 3 we send SIGINT.
+        // A separate JVM trains with a large max_iters; once it has logged four iterations we send SIGINT.
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"),
                 "org.transformer4j.cli.Main"));
@@ -61,7 +61,7 @@ class TrainWorkflowTest {
             String line;
             while ((line = r.readLine()) != null) {
                 log.append(line).append('\n');
-                if (!signalled && line.contains("iter 3:")) {
+                if (!signalled && line.startsWith("iter 4/")) {
                     new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
                     signalled = true;
                 }

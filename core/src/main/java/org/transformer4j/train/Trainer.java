@@ -53,7 +53,6 @@ public final class Trainer {
         int batch = cfg.batchSize();
         int block = cfg.blockSize();
         int accum = cfg.gradientAccumulationSteps();
-        long seed = cfg.seed();
 
         GPT model;
         AdamW optimizer;
@@ -77,9 +76,7 @@ public final class Trainer {
             bestVal = state.bestValLoss();
             listener.info("resuming " + runDir + " at iter " + iter);
         } else {
-            GPTConfig mc = GPTConfig.nanoGPT(data.vocabSize(), block, cfg.nLayer(), cfg.nHead(), cfg.nEmbd(),
-                    cfg.bias(), (float) cfg.dropout());
-            model = new GPT(mc).initWeights(seed, (float) cfg.initStd());
+            model = newModel();
             optimizer = newOptimizer(model);
             iter = 0;
             bestVal = 1e9;
@@ -130,25 +127,10 @@ public final class Trainer {
                 break;
             }
             long t0 = System.nanoTime();
-            model.train(true);
-            double lossSum = 0;
-            for (int micro = 0; micro < accum; micro++) {
-                Batches.sample(train, "train", Seeds.derive(seed, iter, micro, Seeds.TRAIN_BATCH), batch, block, x, y);
-                SplittableRandom dropoutRng = Seeds.derive(seed, iter, micro, Seeds.DROPOUT);
-                GPT.Output out = model.forward(x, batch, block, y, ForwardContext.training(dropoutRng));
-                lossSum += out.loss().item();
-                Tensor scaled = accum == 1 ? out.loss() : Ops.scale(out.loss(), 1f / accum);
-                scaled.backward();
-            }
-            if (cfg.gradClip() != 0) {
-                GradClip.clipGradNorm(model.parameters(), cfg.gradClip());
-            }
-            optimizer.step(lr);
-            optimizer.zeroGrad();
+            double loss = step(model, optimizer, train, iter, lr, x, y);
             double ms = (System.nanoTime() - t0) / 1e6;
             sumMs += ms;
             timedIters++;
-            double loss = lossSum / accum;
             losses.add(loss);
             if (!Double.isFinite(loss)) {
                 throw new T4jException("training diverged at iter " + iter + " (loss " + loss
@@ -176,6 +158,65 @@ public final class Trainer {
         }
         metrics.close();
         return new Result(iter, bestVal, lastTrain, lastVal, stopped, losses);
+    }
+
+    /**
+     * One optimizer step (nanoGPT's inner loop): gradient_accumulation_steps micro-batches of forward and
+     * backward, gradient clipping, AdamW with learning rate {@code lr}. Returns the mean micro-batch loss.
+     */
+    private double step(GPT model, AdamW optimizer, TokenFile train, int iter, double lr, int[] x, int[] y) {
+        int batch = cfg.batchSize();
+        int block = cfg.blockSize();
+        int accum = cfg.gradientAccumulationSteps();
+        model.train(true);
+        double lossSum = 0;
+        for (int micro = 0; micro < accum; micro++) {
+            Batches.sample(train, "train", Seeds.derive(cfg.seed(), iter, micro, Seeds.TRAIN_BATCH), batch, block, x,
+                    y);
+            SplittableRandom dropoutRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.DROPOUT);
+            GPT.Output out = model.forward(x, batch, block, y, ForwardContext.training(dropoutRng));
+            lossSum += out.loss().item();
+            Tensor scaled = accum == 1 ? out.loss() : Ops.scale(out.loss(), 1f / accum);
+            scaled.backward();
+        }
+        if (cfg.gradClip() != 0) {
+            GradClip.clipGradNorm(model.parameters(), cfg.gradClip());
+        }
+        optimizer.step(lr);
+        optimizer.zeroGrad();
+        return lossSum / accum;
+    }
+
+    /**
+     * Times training steps without evaluations or checkpoints (for {@code t4j bench train}): a fresh model from the
+     * config, {@code warmup} untimed steps so the JIT has compiled the kernels, then {@code iters} timed steps.
+     * Returns the milliseconds of each timed step.
+     */
+    public double[] benchmarkSteps(int warmup, int iters) {
+        if (cfg.threads() > 0) {
+            Parallel.setThreads(cfg.threads());
+        }
+        GPT model = newModel();
+        AdamW optimizer = newOptimizer(model);
+        LrSchedule schedule = LrSchedule.of(cfg);
+        int[] x = new int[cfg.batchSize() * cfg.blockSize()];
+        int[] y = new int[x.length];
+        double[] ms = new double[iters];
+        for (int i = 0; i < warmup + iters; i++) {
+            long t0 = System.nanoTime();
+            step(model, optimizer, data.train(), i, schedule.lr(i), x, y);
+            if (i >= warmup) {
+                ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        return ms;
+    }
+
+    /** A freshly initialised GPT of the configured shape (nanoGPT's model, GPT-2 initialisation). */
+    private GPT newModel() {
+        GPTConfig mc = GPTConfig.nanoGPT(data.vocabSize(), cfg.blockSize(), cfg.nLayer(), cfg.nHead(), cfg.nEmbd(),
+                cfg.bias(), (float) cfg.dropout());
+        return new GPT(mc).initWeights(cfg.seed(), (float) cfg.initStd());
     }
 
     private AdamW newOptimizer(GPT model) {

@@ -3,17 +3,21 @@ package org.transformer4j.kernels;
 import static org.transformer4j.kernels.GemmKernel.MR;
 import static org.transformer4j.kernels.GemmKernel.NR;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * One blocked matrix multiply (the packed path of {@link Gemm}). Loop nest, outermost first:
  * <pre>
  *   jc: columns in blocks of NC     (bounds the packed-B buffer: KC x NC floats = 2 MB, L3-resident)
- *   pc: k in blocks of KC = 256     (a KC x NR packed panel is 64 KB: stays in L2 while it is reused)
+ *   pc: k in blocks of KC = 256     (a KC x NR packed panel, 16 KB with AVX2, 64 KB with AVX-512, stays
+ *                                    in L1 / L2 while MC / MR micro-kernel calls reuse it)
  *     pack B[pc.., jc..] into NR-wide panels            (parallel over panels)
- *     tasks (mBlock, panel), mBlock-major               (parallel, contiguous chunks per thread)
+ *     tasks (mBlock, panel), mBlock-major               (parallel, runs of tasks claimed dynamically)
  *       ir: rows of the mBlock in steps of MR -> micro-kernel on one B panel
  * </pre>
- * Each task sweeps one B panel over up to MC = 192 rows of A, so the panel is loaded from L2 once per 32
- * micro-kernel calls, while A (6 scalars per step) is cheap to stream. Threads split the task list; with many
+ * Each task sweeps one B panel over up to MC = 192 rows of A, so the panel is loaded once per 32
+ * micro-kernel calls, while A (6 scalars per step, an MC x KC block of 192 KB that stays in L2) is cheap to
+ * stream. Threads split the task list; with many
  * rows they split M (each thread reads all of B, from L3), with few rows they split N as well.
  */
 final class GemmJob {
@@ -23,6 +27,8 @@ final class GemmJob {
     static final int NC = Math.max(NR, 2048 / NR * NR);
     /** Below this many multiply-adds a product runs on the calling thread (a hand-off costs ~1-50 us). */
     static final long PARALLEL_MIN_FMAS = 1L << 18;
+    /** Work units per thread for dynamic scheduling: small enough to rebalance, large enough to keep locality. */
+    static final int UNITS_PER_THREAD = 4;
 
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
@@ -93,10 +99,13 @@ final class GemmJob {
                 add = accumulate || pc > 0;
                 if (parallel) {
                     Parallel.forRange(panels, 2, this::pack);
-                    Parallel.forRange(mBlocks * panels, this::compute);
+                    int tasks = mBlocks * panels;
+                    int units = Math.min(tasks, UNITS_PER_THREAD * Parallel.threads());
+                    AtomicInteger next = new AtomicInteger();
+                    Parallel.forRange(Parallel.threads(), (from, to) -> computeUnits(next, units, tasks));
                 } else {
                     pack(0, panels);
-                    compute(0, mBlocks * panels);
+                    compute(0, mBlocks * panels, -1);
                 }
             }
         }
@@ -115,10 +124,23 @@ final class GemmJob {
         }
     }
 
-    private void compute(int from, int to) {
+    /**
+     * Claims units (contiguous runs of tasks) until none are left. Dynamic, unlike Parallel's fixed chunks:
+     * when another process takes a core away from one of our threads, the others do its share instead of
+     * waiting for it. Results do not change, since each element is computed the same way by any thread.
+     */
+    private void computeUnits(AtomicInteger next, int units, int tasks) {
+        int packedBlock = -1;
+        for (int u; (u = next.getAndIncrement()) < units; ) {
+            packedBlock = compute(Parallel.chunkStart(tasks, units, u), Parallel.chunkStart(tasks, units, u + 1),
+                    packedBlock);
+        }
+    }
+
+    /** Runs tasks [from, to); returns the row block whose A is in this thread's packed-A buffer (tn), or -1. */
+    private int compute(int from, int to, int packedBlock) {
         float[] packedA = layout == TN ? scratch(PACKED_A, mc * KC) : null;
         float[] tile = TILE.get();
-        int packedBlock = -1;
         for (int t = from; t < to; t++) {
             int mb = t / panels, jr = t % panels;
             int i0 = mb * mc;
@@ -148,5 +170,6 @@ final class GemmJob {
                 GemmKernel.update(tile, 1, cols, c, ci + r * ldc, ldc, add);
             }
         }
+        return packedBlock;
     }
 }

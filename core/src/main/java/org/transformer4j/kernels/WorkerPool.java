@@ -6,8 +6,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Fixed set of daemon worker threads behind {@link Parallel}. One job runs at a time: the caller publishes an
- * immutable {@link Job}, worker {@code w} runs chunk {@code w}, the caller runs chunk 0 and waits for the others.
+ * Fixed set of daemon worker threads behind {@link Parallel}. One job runs at a time: the caller publishes a
+ * {@link Job}, runs chunk 0, then, like the workers it woke, claims the remaining chunks one at a time from a
+ * counter and finally waits for chunks still running elsewhere. Claiming (rather than worker w always running
+ * chunk w) matters on a loaded machine: a worker that is parked or descheduled delays nothing, because
+ * whoever is running takes its chunk. Chunk boundaries stay fixed, so results do not depend on who ran what.
  *
  * <p>Waiting (workers for a job, the caller for completion) spins with {@link Thread#onSpinWait()} for
  * {@link #SPIN_NANOS}, then parks. Spinning keeps the hand-off of back-to-back small kernels at well under a
@@ -22,12 +25,15 @@ final class WorkerPool {
     /** How long a waiting thread spins before parking: {@code t4j.spinMicros} system property, default 50 µs. */
     static final long SPIN_NANOS = Math.max(0, Long.getLong("t4j.spinMicros", 50)) * 1000L;
 
-    /** One parallel loop; immutable except for its completion state, so a late worker never mixes two jobs. */
+    /** One parallel loop; a new object per loop, so a late worker never mixes two jobs. */
     static final class Job {
         final Parallel.ChunkBody body;
         final int n;
         final int chunks;
         final Thread caller = Thread.currentThread();
+        /** Next chunk to claim (chunk 0 is the caller's). */
+        final AtomicInteger next = new AtomicInteger(1);
+        /** Chunks 1 .. chunks-1 not yet finished. */
         final AtomicInteger pending;
         final AtomicReference<Throwable> error = new AtomicReference<>();
         volatile boolean callerSleeping;
@@ -44,6 +50,16 @@ final class WorkerPool {
                 body.run(i, Parallel.chunkStart(n, chunks, i), Parallel.chunkStart(n, chunks, i + 1));
             } catch (Throwable t) {
                 error.compareAndSet(null, t);
+            }
+        }
+
+        /** Runs unclaimed chunks until none is left; wakes the caller after the last one if it sleeps. */
+        void runClaimed() {
+            for (int i; (i = next.getAndIncrement()) < chunks; ) {
+                runChunk(i);
+                if (pending.decrementAndGet() == 0 && callerSleeping) {
+                    LockSupport.unpark(caller);
+                }
             }
         }
     }
@@ -89,6 +105,7 @@ final class WorkerPool {
                 }
             }
             j.runChunk(0);
+            j.runClaimed();
             awaitCompletion(j);
         } finally {
             owner = null;
@@ -131,12 +148,10 @@ final class WorkerPool {
     }
 
     private final class Worker extends Thread {
-        private final int index;
         volatile boolean sleeping;
 
         Worker(int index) {
             super("t4j-worker-" + index);
-            this.index = index;
             setDaemon(true);
         }
 
@@ -153,12 +168,7 @@ final class WorkerPool {
                     return;
                 }
                 last = j;
-                if (index < j.chunks) {
-                    j.runChunk(index);
-                    if (j.pending.decrementAndGet() == 0 && j.callerSleeping) {
-                        LockSupport.unpark(j.caller);
-                    }
-                }
+                j.runClaimed();
             }
         }
 

@@ -3,6 +3,7 @@ package org.transformer4j.kernels;
 import static org.transformer4j.kernels.GemmKernel.MR;
 import static org.transformer4j.kernels.GemmKernel.NR;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,6 +34,7 @@ final class GemmJob {
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    private static final ThreadLocal<float[]> EDGE_A = ThreadLocal.withInitial(() -> new float[0]);
 
     private final int layout, m, n, k;
     private final float[] a, b, c;
@@ -141,6 +143,7 @@ final class GemmJob {
     private int compute(int from, int to, int packedBlock) {
         float[] packedA = layout == TN ? scratch(PACKED_A, mc * KC) : null;
         float[] tile = TILE.get();
+        float[] edgeA = scratch(EDGE_A, MR * KC);
         for (int t = from; t < to; t++) {
             int mb = t / panels, jr = t % panels;
             int i0 = mb * mc;
@@ -165,9 +168,18 @@ final class GemmJob {
                 GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, tile);
                 GemmKernel.update(tile, MR, cols, c, ci + r * ldc, ldc, add);
             }
-            for (; r < rows; r++) {
-                GemmKernel.kernel1(kc, as, ai + r * rs, packedB, bi, tile);
-                GemmKernel.update(tile, 1, cols, c, ci + r * ldc, ldc, add);
+            if (r < rows) {
+                // 1-5 leftover rows: copy them into a zero-padded 6-row block and run the same kernel. A 1-row
+                // kernel has a single FMA dependency chain per vector and ran several times slower per row.
+                for (int q = 0; q < MR; q++) {
+                    if (r + q < rows) {
+                        System.arraycopy(as, ai + (r + q) * rs, edgeA, q * kc, kc);
+                    } else {
+                        Arrays.fill(edgeA, q * kc, (q + 1) * kc, 0f);
+                    }
+                }
+                GemmKernel.kernel6(kc, edgeA, 0, kc, packedB, bi, tile);
+                GemmKernel.update(tile, rows - r, cols, c, ci + r * ldc, ldc, add);
             }
         }
         return packedBlock;

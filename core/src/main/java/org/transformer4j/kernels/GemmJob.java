@@ -14,12 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *                                    in L1 / L2 while MC / MR micro-kernel calls reuse it)
  *     pack B[pc.., jc..] into NR-wide panels            (parallel over panels)
  *     tasks (mBlock, panel), mBlock-major               (parallel, runs of tasks claimed dynamically)
- *       ir: rows of the mBlock in steps of MR -> micro-kernel on one B panel
+ *       ir: rows of the mBlock in steps of MR -> micro-kernel on one B panel (tile), tile -> C
  * </pre>
  * Each task sweeps one B panel over up to MC = 192 rows of A, so the panel is loaded once per 32
- * micro-kernel calls, while A (6 scalars per step, an MC x KC block of 192 KB that stays in L2) is cheap to
- * stream. Threads split the task list; with many
- * rows they split M (each thread reads all of B, from L3), with few rows they split N as well.
+ * micro-kernel calls, while A (6 scalars per step, from an MC x KC block of 192 KB that stays in L2) is cheap
+ * to stream. A is read in place except for tn, where Aᵀ is packed per row block (see {@link GemmPack}).
+ * With many rows the threads mostly split M (each reads all of B, from L3); with few rows the row blocks are
+ * made smaller so that blocks x panels still gives every thread work, i.e. they split N as well.
  */
 final class GemmJob {
     static final int NN = 0, NT = 1, TN = 2;

@@ -67,10 +67,13 @@ public final class Parallel {
         if (n < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
         }
+        WorkerPool old = pool;
+        if (old != null && old.isInside()) {
+            throw new IllegalStateException("Parallel.setThreads must not be called from inside a parallel loop");
+        }
         if (n == threads) {
             return;
         }
-        WorkerPool old = pool;
         pool = null;
         threads = n;
         if (old != null) {

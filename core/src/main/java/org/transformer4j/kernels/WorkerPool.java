@@ -27,6 +27,7 @@ final class WorkerPool {
 
     /** One parallel loop; a new object per loop, so a late worker never mixes two jobs. */
     static final class Job {
+        final long seq;
         final Parallel.ChunkBody body;
         final int n;
         final int chunks;
@@ -38,7 +39,8 @@ final class WorkerPool {
         final AtomicReference<Throwable> error = new AtomicReference<>();
         volatile boolean callerSleeping;
 
-        Job(Parallel.ChunkBody body, int n, int chunks) {
+        Job(long seq, Parallel.ChunkBody body, int n, int chunks) {
+            this.seq = seq;
             this.body = body;
             this.n = n;
             this.chunks = chunks;
@@ -69,7 +71,9 @@ final class WorkerPool {
     /** Held by the thread that dispatches the current job; a failed acquire means "run inline". */
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile Thread owner;
+    /** The running job, null between jobs (so the pool does not keep the last loop's arrays reachable). */
     private volatile Job job;
+    private long seq;
     private volatile boolean shutdown;
 
     WorkerPool(int size) {
@@ -95,7 +99,7 @@ final class WorkerPool {
             return false;
         }
         owner = Thread.currentThread();
-        Job j = new Job(body, n, chunks);
+        Job j = new Job(++seq, body, n, chunks);
         try {
             job = j;
             for (int w = 1; w < chunks; w++) {
@@ -108,6 +112,7 @@ final class WorkerPool {
             j.runClaimed();
             awaitCompletion(j);
         } finally {
+            job = null;
             owner = null;
             busy.set(false);
         }
@@ -161,23 +166,23 @@ final class WorkerPool {
 
         @Override
         public void run() {
-            Job last = null;
+            long last = 0;
             while (true) {
                 Job j = await(last);
                 if (j == null) {
                     return;
                 }
-                last = j;
+                last = j.seq;
                 j.runClaimed();
             }
         }
 
-        /** Next job different from {@code last}, or null on shutdown. The job is checked before shutdown. */
-        private Job await(Job last) {
+        /** Next job with a sequence number other than {@code last}, or null on shutdown (checked after jobs). */
+        private Job await(long last) {
             long start = System.nanoTime();
             while (true) {
                 Job j = job;
-                if (j != last) {
+                if (j != null && j.seq != last) {
                     return j;
                 }
                 if (shutdown) {
@@ -188,7 +193,8 @@ final class WorkerPool {
                     continue;
                 }
                 sleeping = true;
-                if (job == last && !shutdown) {
+                j = job;
+                if ((j == null || j.seq == last) && !shutdown) {
                     LockSupport.park(this);
                 }
                 sleeping = false;

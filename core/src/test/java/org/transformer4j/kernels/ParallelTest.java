@@ -166,5 +166,9 @@ class ParallelTest {
         Parallel.forRange(0, (from, to) -> {
             throw new AssertionError("empty loop must not run");
         });
+        Parallel.setThreads(2);
+        assertThatThrownBy(() -> Parallel.forRange(2, (from, to) -> Parallel.setThreads(3)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("inside a parallel loop");
+        assertThat(Parallel.threads()).isEqualTo(2);
     }
 }

@@ -256,7 +256,7 @@ class GemmTest {
      */
     @Test
     void otherVectorWidthsAndBlockShapesInChildJvm() throws Exception {
-        int[][] configs = {{128, 2}, {128, 4}, {256, 4}, {256, 2}};
+        int[][] configs = {{128, 2}, {256, 4}}; // both kernel shapes, two widths, whatever this JVM uses
         List<Process> children = new ArrayList<>();
         for (int[] cfg : configs) {
             String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";

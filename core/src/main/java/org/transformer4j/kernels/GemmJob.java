@@ -105,7 +105,9 @@ final class GemmJob {
                 if (parallel) {
                     Parallel.forRange(panels, 2, this::pack);
                     int tasks = mBlocks * panels;
-                    int units = Math.min(tasks, UNITS_PER_THREAD * Parallel.threads());
+                    // whole row blocks per unit when there are enough (no A block packed by two threads)
+                    int units = mBlocks >= 2 * Parallel.threads() ? mBlocks
+                            : Math.min(tasks, UNITS_PER_THREAD * Parallel.threads());
                     AtomicInteger next = new AtomicInteger();
                     Parallel.forRange(Parallel.threads(), (from, to) -> computeUnits(next, units, tasks));
                 } else {

@@ -13,9 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  * whoever is running takes its chunk. Chunk boundaries stay fixed, so results do not depend on who ran what.
  *
  * <p>Waiting (workers for a job, the caller for completion) spins with {@link Thread#onSpinWait()} for
- * {@link #SPIN_NANOS}, then parks. Spinning keeps the hand-off of back-to-back small kernels at well under a
- * microsecond; parking afterwards matters when other processes load the cores: a pool that only spins steals
- * the time slices its own busy threads need (measured here: 3-12 GFLOP/s instead of ~450).
+ * {@link #SPIN_NANOS}, then parks. Spinning keeps the hand-off of back-to-back small kernels at about a
+ * microsecond (a park/unpark round trip costs tens of microseconds); parking afterwards matters when other
+ * processes load the cores: a pool that only spins steals the time slices its own busy threads need (a
+ * spin-only probe fell from ~450 to 3-12 GFLOP/s on a loaded 2-core machine).
  *
  * <p>Wake-ups use the Dekker pattern on volatile fields: the waiter sets its {@code sleeping} flag, then
  * re-checks the condition before parking; the waker changes the condition, then reads the flag. Under the Java

@@ -25,9 +25,14 @@ final class GemmPack {
 
     /** B[n, k] row-major (nt): panel = b[b0 + j * ldb + p], i.e. a transpose; reads each row of B sequentially. */
     static void panelBt(float[] b, int b0, int ldb, int kc, int cols, float[] dst, int d) {
-        for (int j = 0; j < cols; j++, b0 += ldb) {
-            for (int p = 0, o = d + j; p < kc; p++, o += NR) {
-                dst[o] = b[b0 + p];
+        // 16 steps at a time (one cache line of each source row), so the 16 destination rows being filled stay
+        // in L1 even when a whole panel (64 KB with AVX-512) does not.
+        for (int p0 = 0; p0 < kc; p0 += 16) {
+            int pe = Math.min(kc, p0 + 16);
+            for (int j = 0; j < cols; j++) {
+                for (int p = p0, s = b0 + j * ldb + p0, o = d + p0 * NR + j; p < pe; p++, s++, o += NR) {
+                    dst[o] = b[s];
+                }
             }
         }
         if (cols < NR) {

@@ -19,10 +19,11 @@ import org.transformer4j.kernels.Parallel;
 /**
  * Time per call of {@link Gemm} for the shapes of the tiny training config (768x128x384, 768x512x128), GPT-2
  * small sized layers at 4096 tokens (4096x384x1152, 4096x1536x384) and the classic 1024^3, in all three
- * layouts. Shapes are "m,k,n"; GFLOP/s = 2*m*k*n / time. Threads: {@code -p threads=1,2} (default 2).
+ * layouts. Shapes are "MxKxN" (not commas: JMH splits -p values on them); GFLOP/s = 2*m*k*n / time.
+ * Threads: {@code -p threads=1,2} (default 2).
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar GemmBenchmark -p shape=1024,1024,1024
+ * java --add-modules jdk.incubator.vector -jar bench/target/benchmarks.jar GemmBenchmark -p shape=1024x1024x1024
  * </pre>
  */
 @State(Scope.Benchmark)
@@ -32,7 +33,7 @@ import org.transformer4j.kernels.Parallel;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBenchmark {
-    @Param({"768,128,384", "768,512,128", "4096,384,1152", "4096,1536,384", "1024,1024,1024"})
+    @Param({"768x128x384", "768x512x128", "4096x384x1152", "4096x1536x384", "1024x1024x1024"})
     public String shape;
 
     @Param({"nn", "nt", "tn"})
@@ -46,7 +47,7 @@ public class GemmBenchmark {
 
     @Setup
     public void setup() {
-        String[] s = shape.split(",");
+        String[] s = shape.split("x");
         m = Integer.parseInt(s[0].trim());
         k = Integer.parseInt(s[1].trim());
         n = Integer.parseInt(s[2].trim());

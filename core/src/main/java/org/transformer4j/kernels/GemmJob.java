@@ -3,18 +3,26 @@ package org.transformer4j.kernels;
 import static org.transformer4j.kernels.GemmKernel.MR;
 import static org.transformer4j.kernels.GemmKernel.NR;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
  * One blocked matrix multiply (the packed path of {@link Gemm}). Loop nest, outermost first:
  * <pre>
  *   jc: columns in blocks of NC     (bounds the packed-B buffer: KC x NC floats = 2 MB, L3-resident)
- *   pc: k in blocks of KC = 256     (a KC x NR packed panel is 64 KB: stays in L2 while it is reused)
+ *   pc: k in blocks of KC = 256     (a KC x NR packed panel, 16 KB with AVX2, 64 KB with AVX-512, stays
+ *                                    in L1 / L2 while MC / MR micro-kernel calls reuse it)
  *     pack B[pc.., jc..] into NR-wide panels            (parallel over panels)
- *     tasks (mBlock, panel), mBlock-major               (parallel, contiguous chunks per thread)
- *       ir: rows of the mBlock in steps of MR -> micro-kernel on one B panel
+ *     tasks (mBlock, panel), mBlock-major               (parallel, runs of tasks claimed dynamically)
+ *       ir: rows of the mBlock in steps of MR -> micro-kernel on one B panel (tile), tile -> C
  * </pre>
- * Each task sweeps one B panel over up to MC = 192 rows of A, so the panel is loaded from L2 once per 32
- * micro-kernel calls, while A (6 scalars per step) is cheap to stream. Threads split the task list; with many
- * rows they split M (each thread reads all of B, from L3), with few rows they split N as well.
+ * Each task sweeps one B panel over up to MC = 192 rows of A, so the panel is loaded once per 32
+ * micro-kernel calls, while A (6 scalars per step, from an MC x KC block of 192 KB that stays in L2) is cheap
+ * to stream. A is read in place except for tn, where Aᵀ is packed per row block (see {@link GemmPack}).
+ * Packing A for nn / nt as well was measured here: no clear gain at 1024^3 and 7-14% slower at n = 128-384,
+ * where the copy of A is shared by only n / NR panels.
+ * With many rows the threads mostly split M (each reads all of B, from L3); with few rows the row blocks are
+ * made smaller so that blocks x panels still gives every thread work, i.e. they split N as well.
  */
 final class GemmJob {
     static final int NN = 0, NT = 1, TN = 2;
@@ -23,10 +31,13 @@ final class GemmJob {
     static final int NC = Math.max(NR, 2048 / NR * NR);
     /** Below this many multiply-adds a product runs on the calling thread (a hand-off costs ~1-50 us). */
     static final long PARALLEL_MIN_FMAS = 1L << 18;
+    /** Work units per thread for dynamic scheduling: small enough to rebalance, large enough to keep locality. */
+    static final int UNITS_PER_THREAD = 4;
 
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    private static final ThreadLocal<float[]> EDGE_A = ThreadLocal.withInitial(() -> new float[0]);
 
     private final int layout, m, n, k;
     private final float[] a, b, c;
@@ -93,10 +104,15 @@ final class GemmJob {
                 add = accumulate || pc > 0;
                 if (parallel) {
                     Parallel.forRange(panels, 2, this::pack);
-                    Parallel.forRange(mBlocks * panels, this::compute);
+                    int tasks = mBlocks * panels;
+                    // whole row blocks per unit when there are enough (no A block packed by two threads)
+                    int units = mBlocks >= 2 * Parallel.threads() ? mBlocks
+                            : Math.min(tasks, UNITS_PER_THREAD * Parallel.threads());
+                    AtomicInteger next = new AtomicInteger();
+                    Parallel.forRange(Parallel.threads(), (from, to) -> computeUnits(next, units, tasks));
                 } else {
                     pack(0, panels);
-                    compute(0, mBlocks * panels);
+                    compute(0, mBlocks * panels, -1);
                 }
             }
         }
@@ -115,10 +131,24 @@ final class GemmJob {
         }
     }
 
-    private void compute(int from, int to) {
+    /**
+     * Claims units (contiguous runs of tasks) until none are left. Dynamic, unlike Parallel's fixed chunks:
+     * when another process takes a core away from one of our threads, the others do its share instead of
+     * waiting for it. Results do not change, since each element is computed the same way by any thread.
+     */
+    private void computeUnits(AtomicInteger next, int units, int tasks) {
+        int packedBlock = -1;
+        for (int u; (u = next.getAndIncrement()) < units; ) {
+            packedBlock = compute(Parallel.chunkStart(tasks, units, u), Parallel.chunkStart(tasks, units, u + 1),
+                    packedBlock);
+        }
+    }
+
+    /** Runs tasks [from, to); returns the row block whose A is in this thread's packed-A buffer (tn), or -1. */
+    private int compute(int from, int to, int packedBlock) {
         float[] packedA = layout == TN ? scratch(PACKED_A, mc * KC) : null;
         float[] tile = TILE.get();
-        int packedBlock = -1;
+        float[] edgeA = scratch(EDGE_A, MR * KC);
         for (int t = from; t < to; t++) {
             int mb = t / panels, jr = t % panels;
             int i0 = mb * mc;
@@ -126,7 +156,7 @@ final class GemmJob {
             int cols = Math.min(NR, nc - jr * NR);
             int bi = jr * kc * NR;
             int ci = cOff + i0 * ldc + jc + jr * NR;
-            // A: in place (row r at ai + r * lda), or for tn a packed block of tiles (row r at r * kc)
+            // A: in place (row r at ai + r * lda), or for tn the packed block (row r at r * kc)
             float[] as = a;
             int ai = aOff + i0 * lda + pc, rs = lda;
             if (layout == TN) {
@@ -143,10 +173,20 @@ final class GemmJob {
                 GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, tile);
                 GemmKernel.update(tile, MR, cols, c, ci + r * ldc, ldc, add);
             }
-            for (; r < rows; r++) {
-                GemmKernel.kernel1(kc, as, ai + r * rs, packedB, bi, tile);
-                GemmKernel.update(tile, 1, cols, c, ci + r * ldc, ldc, add);
+            if (r < rows) {
+                // 1-5 leftover rows: copy them into a zero-padded 6-row block and run the same kernel. A 1-row
+                // kernel has a single FMA dependency chain per vector and ran several times slower per row.
+                for (int q = 0; q < MR; q++) {
+                    if (r + q < rows) {
+                        System.arraycopy(as, ai + (r + q) * rs, edgeA, q * kc, kc);
+                    } else {
+                        Arrays.fill(edgeA, q * kc, (q + 1) * kc, 0f);
+                    }
+                }
+                GemmKernel.kernel6(kc, edgeA, 0, kc, packedB, bi, tile);
+                GemmKernel.update(tile, rows - r, cols, c, ci + r * ldc, ldc, add);
             }
         }
+        return packedBlock;
     }
 }

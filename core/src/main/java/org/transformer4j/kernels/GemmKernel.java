@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * at {@code bi + p * NR}, zero-padded past the edge of B) and T a small tile that {@link #update} then writes or
  * adds into C. A(r, p) is {@code a[ai + r * rs + p]}: A in place (rs = lda) or a packed A tile (rs = kc).
  * Every array index is an invariant plus a constant multiple of the loop counter p, which lets C2 hoist the
- * bounds checks out of the loop (with a variable stride along p it cannot, and the kernel ran at half speed).
+ * bounds checks out of the loop (with a variable stride along p it cannot; measured here, the kernel lost about a third of its speed).
  *
  * <p>Register block: MR = 6 rows by NV vectors. With 32 vector registers (AVX-512, NEON, SVE) NV = 4:
  * 24 accumulators + 4 B vectors + 1 broadcast = 29 registers, 24 FMAs per 4 vector loads and 6 scalar loads.
@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * edge and the accumulate flag are then handled in one small loop over arrays.
  *
  * <p>Every element of C is summed in the same order (t = fma(a_p, b_p, t) for p ascending, then C = t or
- * C + t) whichever kernel computes it, so the result does not depend on how rows and columns were split
+ * C + t) wherever it lies in a tile, so the result does not depend on how rows and columns were split
  * between threads.
  */
 final class GemmKernel {
@@ -123,17 +123,6 @@ final class GemmKernel {
         c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
         c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
         c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + L);
-    }
-
-    /** Tile row of 1 x NR for the rows left over after the 6-row blocks (same summation order per element). */
-    static void kernel1(int kc, float[] a, int ai, float[] bp, int bi, float[] tile) {
-        for (int v = 0; v < NV; v++) {
-            FloatVector acc = FloatVector.zero(S);
-            for (int p = 0; p < kc; p++) {
-                acc = FloatVector.broadcast(S, a[ai + p]).fma(FloatVector.fromArray(S, bp, bi + p * NR + v * L), acc);
-            }
-            acc.intoArray(tile, v * L);
-        }
     }
 
     /** C[rows, cols] = T (add = false) or C += T, for a tile with rows of NR floats; cols <= NR. */

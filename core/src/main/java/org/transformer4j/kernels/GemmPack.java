@@ -25,9 +25,14 @@ final class GemmPack {
 
     /** B[n, k] row-major (nt): panel = b[b0 + j * ldb + p], i.e. a transpose; reads each row of B sequentially. */
     static void panelBt(float[] b, int b0, int ldb, int kc, int cols, float[] dst, int d) {
-        for (int j = 0; j < cols; j++, b0 += ldb) {
-            for (int p = 0, o = d + j; p < kc; p++, o += NR) {
-                dst[o] = b[b0 + p];
+        // 16 steps at a time (one cache line of each source row), so the 16 destination rows being filled stay
+        // in L1 even when a whole panel (64 KB with AVX-512) does not.
+        for (int p0 = 0; p0 < kc; p0 += 16) {
+            int pe = Math.min(kc, p0 + 16);
+            for (int j = 0; j < cols; j++) {
+                for (int p = p0, s = b0 + j * ldb + p0, o = d + p0 * NR + j; p < pe; p++, s++, o += NR) {
+                    dst[o] = b[s];
+                }
             }
         }
         if (cols < NR) {
@@ -44,9 +49,14 @@ final class GemmPack {
      * sets and evict each other.
      */
     static void blockAt(float[] a, int a0, int lda, int kc, int rows, float[] dst) {
-        for (int p = 0; p < kc; p++, a0 += lda) {
+        // 16 steps at a time: their 16 source rows stay in L1 while each destination row gets a full cache line
+        // (one step at a time writes one float per line across the whole block, which does not fit in L1).
+        for (int p0 = 0; p0 < kc; p0 += 16) {
+            int pe = Math.min(kc, p0 + 16);
             for (int r = 0; r < rows; r++) {
-                dst[r * kc + p] = a[a0 + r];
+                for (int p = p0, s = a0 + p0 * lda + r, d = r * kc + p0; p < pe; p++, s += lda, d++) {
+                    dst[d] = a[s];
+                }
             }
         }
     }

@@ -6,7 +6,9 @@ package org.transformer4j.kernels;
  * <p>A loop over [0, n) is split into {@code c} contiguous chunks, {@code c = max(1, min(threads(), n / grain))};
  * chunk {@code i} is [{@link #chunkStart}(n, c, i), chunkStart(n, c, i + 1)). The boundaries depend only on
  * n, grain and {@link #threads()}, never on timing, so a loop whose chunks write disjoint outputs gives
- * bit-identical results run to run. The caller runs chunk 0, worker {@code i} runs chunk {@code i}.
+ * bit-identical results run to run. Each chunk runs exactly once, on one thread: the caller runs chunk 0, the
+ * other chunks go to whichever thread claims them first (normally one per worker; a thread that finishes early
+ * takes the chunk of a worker that is slow to wake up or was descheduled by another process).
  *
  * <p>Nested calls (from inside a chunk) and calls from a second thread while the pool is busy do not wait: they
  * run their chunks one after another on the calling thread, with the same boundaries.
@@ -65,10 +67,13 @@ public final class Parallel {
         if (n < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + n);
         }
+        WorkerPool old = pool;
+        if (old != null && old.isInside()) {
+            throw new IllegalStateException("Parallel.setThreads must not be called from inside a parallel loop");
+        }
         if (n == threads) {
             return;
         }
-        WorkerPool old = pool;
         pool = null;
         threads = n;
         if (old != null) {

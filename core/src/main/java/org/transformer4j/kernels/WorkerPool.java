@@ -6,13 +6,17 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Fixed set of daemon worker threads behind {@link Parallel}. One job runs at a time: the caller publishes an
- * immutable {@link Job}, worker {@code w} runs chunk {@code w}, the caller runs chunk 0 and waits for the others.
+ * Fixed set of daemon worker threads behind {@link Parallel}. One job runs at a time: the caller publishes a
+ * {@link Job}, runs chunk 0, then, like the workers it woke, claims the remaining chunks one at a time from a
+ * counter and finally waits for chunks still running elsewhere. Claiming (rather than worker w always running
+ * chunk w) matters on a loaded machine: a worker that is parked or descheduled delays nothing, because
+ * whoever is running takes its chunk. Chunk boundaries stay fixed, so results do not depend on who ran what.
  *
  * <p>Waiting (workers for a job, the caller for completion) spins with {@link Thread#onSpinWait()} for
- * {@link #SPIN_NANOS}, then parks. Spinning keeps the hand-off of back-to-back small kernels at well under a
- * microsecond; parking afterwards matters when other processes load the cores: a pool that only spins steals
- * the time slices its own busy threads need (measured here: 3-12 GFLOP/s instead of ~450).
+ * {@link #SPIN_NANOS}, then parks. Spinning keeps the hand-off of back-to-back small kernels at about a
+ * microsecond (a park/unpark round trip costs tens of microseconds); parking afterwards matters when other
+ * processes load the cores: a pool that only spins steals the time slices its own busy threads need (a
+ * spin-only probe fell from ~450 to 3-12 GFLOP/s on a loaded 2-core machine).
  *
  * <p>Wake-ups use the Dekker pattern on volatile fields: the waiter sets its {@code sleeping} flag, then
  * re-checks the condition before parking; the waker changes the condition, then reads the flag. Under the Java
@@ -22,17 +26,22 @@ final class WorkerPool {
     /** How long a waiting thread spins before parking: {@code t4j.spinMicros} system property, default 50 µs. */
     static final long SPIN_NANOS = Math.max(0, Long.getLong("t4j.spinMicros", 50)) * 1000L;
 
-    /** One parallel loop; immutable except for its completion state, so a late worker never mixes two jobs. */
+    /** One parallel loop; a new object per loop, so a late worker never mixes two jobs. */
     static final class Job {
+        final long seq;
         final Parallel.ChunkBody body;
         final int n;
         final int chunks;
         final Thread caller = Thread.currentThread();
+        /** Next chunk to claim (chunk 0 is the caller's). */
+        final AtomicInteger next = new AtomicInteger(1);
+        /** Chunks 1 .. chunks-1 not yet finished. */
         final AtomicInteger pending;
         final AtomicReference<Throwable> error = new AtomicReference<>();
         volatile boolean callerSleeping;
 
-        Job(Parallel.ChunkBody body, int n, int chunks) {
+        Job(long seq, Parallel.ChunkBody body, int n, int chunks) {
+            this.seq = seq;
             this.body = body;
             this.n = n;
             this.chunks = chunks;
@@ -46,6 +55,16 @@ final class WorkerPool {
                 error.compareAndSet(null, t);
             }
         }
+
+        /** Runs unclaimed chunks until none is left; wakes the caller after the last one if it sleeps. */
+        void runClaimed() {
+            for (int i; (i = next.getAndIncrement()) < chunks; ) {
+                runChunk(i);
+                if (pending.decrementAndGet() == 0 && callerSleeping) {
+                    LockSupport.unpark(caller);
+                }
+            }
+        }
     }
 
     final int size;
@@ -53,7 +72,9 @@ final class WorkerPool {
     /** Held by the thread that dispatches the current job; a failed acquire means "run inline". */
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile Thread owner;
+    /** The running job, null between jobs (so the pool does not keep the last loop's arrays reachable). */
     private volatile Job job;
+    private long seq;
     private volatile boolean shutdown;
 
     WorkerPool(int size) {
@@ -79,7 +100,7 @@ final class WorkerPool {
             return false;
         }
         owner = Thread.currentThread();
-        Job j = new Job(body, n, chunks);
+        Job j = new Job(++seq, body, n, chunks);
         try {
             job = j;
             for (int w = 1; w < chunks; w++) {
@@ -89,8 +110,10 @@ final class WorkerPool {
                 }
             }
             j.runChunk(0);
+            j.runClaimed();
             awaitCompletion(j);
         } finally {
+            job = null;
             owner = null;
             busy.set(false);
         }
@@ -131,12 +154,10 @@ final class WorkerPool {
     }
 
     private final class Worker extends Thread {
-        private final int index;
         volatile boolean sleeping;
 
         Worker(int index) {
             super("t4j-worker-" + index);
-            this.index = index;
             setDaemon(true);
         }
 
@@ -146,28 +167,23 @@ final class WorkerPool {
 
         @Override
         public void run() {
-            Job last = null;
+            long last = 0;
             while (true) {
                 Job j = await(last);
                 if (j == null) {
                     return;
                 }
-                last = j;
-                if (index < j.chunks) {
-                    j.runChunk(index);
-                    if (j.pending.decrementAndGet() == 0 && j.callerSleeping) {
-                        LockSupport.unpark(j.caller);
-                    }
-                }
+                last = j.seq;
+                j.runClaimed();
             }
         }
 
-        /** Next job different from {@code last}, or null on shutdown. The job is checked before shutdown. */
-        private Job await(Job last) {
+        /** Next job with a sequence number other than {@code last}, or null on shutdown (checked after jobs). */
+        private Job await(long last) {
             long start = System.nanoTime();
             while (true) {
                 Job j = job;
-                if (j != last) {
+                if (j != null && j.seq != last) {
                     return j;
                 }
                 if (shutdown) {
@@ -178,7 +194,8 @@ final class WorkerPool {
                     continue;
                 }
                 sleeping = true;
-                if (job == last && !shutdown) {
+                j = job;
+                if ((j == null || j.seq == last) && !shutdown) {
                     LockSupport.park(this);
                 }
                 sleeping = false;

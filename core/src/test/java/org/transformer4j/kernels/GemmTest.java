@@ -209,6 +209,34 @@ class GemmTest {
         }
     }
 
+    /** Per-head products inside a parallel loop (as attention does) run inline and give the same bits. */
+    @Test
+    void gemmInsideParallelLoopMatchesSerial() {
+        Parallel.setThreads(2);
+        Random rnd = new Random(21);
+        int heads = 6, t = 64, d = 32;
+        float[] q = randomArray(heads * t * d, rnd), k = randomArray(heads * t * d, rnd);
+        float[] serial = new float[heads * t * t], nested = new float[heads * t * t];
+        for (int h = 0; h < heads; h++) {
+            Gemm.nt(t, t, d, q, h * t * d, d, k, h * t * d, d, serial, h * t * t, t, false);
+        }
+        Parallel.forRange(heads, (from, to) -> {
+            for (int h = from; h < to; h++) {
+                Gemm.nt(t, t, d, q, h * t * d, d, k, h * t * d, d, nested, h * t * t, t, false);
+            }
+        });
+        assertThat(nested).isEqualTo(serial);
+        // and a product large enough to be parallel itself, nested: must not deadlock
+        float[] a = randomArray(300 * 300, rnd), c1 = new float[300 * 300], c2 = new float[300 * 300];
+        Gemm.nn(300, 300, 300, a, a, c1, false);
+        Parallel.forRange(2, (from, to) -> {
+            if (from == 0) {
+                Gemm.nn(300, 300, 300, a, a, c2, false);
+            }
+        });
+        assertThat(c2).isEqualTo(c1);
+    }
+
     @Test
     void badArgumentsAreRejected() {
         float[] x = new float[12];
@@ -228,7 +256,7 @@ class GemmTest {
      */
     @Test
     void otherVectorWidthsAndBlockShapesInChildJvm() throws Exception {
-        int[][] configs = {{128, 2}, {128, 4}, {256, 4}, {256, 2}};
+        int[][] configs = {{128, 2}, {256, 4}}; // both kernel shapes, two widths, whatever this JVM uses
         List<Process> children = new ArrayList<>();
         for (int[] cfg : configs) {
             String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";

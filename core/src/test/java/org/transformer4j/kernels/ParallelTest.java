@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
@@ -55,11 +57,27 @@ class ParallelTest {
         }
     }
 
+    /**
+     * Chunk 0 (always the caller's) waits until chunk 1 has started, so chunk 1 cannot be taken over by the
+     * caller: it must run concurrently on a worker.
+     */
     @Test
-    void usesSeveralThreadsWhenAvailable() {
+    void runsChunksConcurrentlyOnWorkers() {
         Parallel.setThreads(2);
         Set<Thread> seen = ConcurrentHashMap.newKeySet();
-        Parallel.forRange(2, (from, to) -> seen.add(Thread.currentThread()));
+        CountDownLatch secondStarted = new CountDownLatch(1);
+        Parallel.forEachChunk(2, 1, (chunk, from, to) -> {
+            seen.add(Thread.currentThread());
+            if (chunk == 1) {
+                secondStarted.countDown();
+            } else {
+                try {
+                    assertThat(secondStarted.await(10, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
         assertThat(seen).hasSize(2).contains(Thread.currentThread());
     }
 
@@ -148,5 +166,9 @@ class ParallelTest {
         Parallel.forRange(0, (from, to) -> {
             throw new AssertionError("empty loop must not run");
         });
+        Parallel.setThreads(2);
+        assertThatThrownBy(() -> Parallel.forRange(2, (from, to) -> Parallel.setThreads(3)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("inside a parallel loop");
+        assertThat(Parallel.threads()).isEqualTo(2);
     }
 }

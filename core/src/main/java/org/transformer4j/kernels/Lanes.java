@@ -15,24 +15,30 @@ import jdk.incubator.vector.VectorSpecies;
  * step is an exact lane-wise operation in every execution mode, so lane 0 ends up holding the same tree sum.
  */
 public final class Lanes {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorShuffle<Float>[] FLOAT_STEPS = steps(F);
-    private static final VectorShuffle<Double>[] DOUBLE_STEPS = steps(D);
+    // Butterfly shuffles per vector length (indexed by log2 of the lane count): kernels may run a narrower
+    // species than the preferred one (tests force 128-bit vectors, for example).
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[][] FLOAT_STEPS = new VectorShuffle[][] {
+        null, steps(FloatVector.SPECIES_64), steps(FloatVector.SPECIES_128), steps(FloatVector.SPECIES_256),
+        steps(FloatVector.SPECIES_512)};
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Double>[][] DOUBLE_STEPS = new VectorShuffle[][] {
+        steps(DoubleVector.SPECIES_64), steps(DoubleVector.SPECIES_128), steps(DoubleVector.SPECIES_256),
+        steps(DoubleVector.SPECIES_512)};
 
     private Lanes() {}
 
-    /** Sum of the lanes of {@code v} (a vector of the preferred species), in a fixed order. */
+    /** Sum of the lanes of {@code v}, in a fixed order. */
     public static float sum(FloatVector v) {
-        for (VectorShuffle<Float> s : FLOAT_STEPS) {
+        for (VectorShuffle<Float> s : FLOAT_STEPS[Integer.numberOfTrailingZeros(v.length())]) {
             v = v.add(v.rearrange(s));
         }
         return v.lane(0);
     }
 
-    /** Sum of the lanes of {@code v} (a vector of the preferred species), in a fixed order. */
+    /** Sum of the lanes of {@code v}, in a fixed order. */
     public static double sum(DoubleVector v) {
-        for (VectorShuffle<Double> s : DOUBLE_STEPS) {
+        for (VectorShuffle<Double> s : DOUBLE_STEPS[Integer.numberOfTrailingZeros(v.length())]) {
             v = v.add(v.rearrange(s));
         }
         return v.lane(0);

@@ -13,47 +13,77 @@ import jdk.incubator.vector.VectorSpecies;
  * and after it is compiled. A training run must give the same numbers every time, so kernels sum lanes with this
  * fixed butterfly instead: add the vector to itself rotated by half its length, then by a quarter, and so on. Each
  * step is an exact lane-wise operation in every execution mode, so lane 0 ends up holding the same tree sum.
+ *
+ * <p>The shuffles are separate static final fields (not an array) so that C2 sees them as constants and
+ * compiles each rotation to one permute instruction.
  */
 public final class Lanes {
-    // Butterfly shuffles per vector length (indexed by log2 of the lane count): kernels may run a narrower
-    // species than the preferred one (tests force 128-bit vectors, for example).
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Float>[][] FLOAT_STEPS = new VectorShuffle[][] {
-        null, steps(FloatVector.SPECIES_64), steps(FloatVector.SPECIES_128), steps(FloatVector.SPECIES_256),
-        steps(FloatVector.SPECIES_512)};
-    @SuppressWarnings("unchecked")
-    private static final VectorShuffle<Double>[][] DOUBLE_STEPS = new VectorShuffle[][] {
-        steps(DoubleVector.SPECIES_64), steps(DoubleVector.SPECIES_128), steps(DoubleVector.SPECIES_256),
-        steps(DoubleVector.SPECIES_512)};
+    private static final VectorShuffle<Float> F2_1 = rotate(FloatVector.SPECIES_64, 1);
+    private static final VectorShuffle<Float> F4_2 = rotate(FloatVector.SPECIES_128, 2);
+    private static final VectorShuffle<Float> F4_1 = rotate(FloatVector.SPECIES_128, 1);
+    private static final VectorShuffle<Float> F8_4 = rotate(FloatVector.SPECIES_256, 4);
+    private static final VectorShuffle<Float> F8_2 = rotate(FloatVector.SPECIES_256, 2);
+    private static final VectorShuffle<Float> F8_1 = rotate(FloatVector.SPECIES_256, 1);
+    private static final VectorShuffle<Float> F16_8 = rotate(FloatVector.SPECIES_512, 8);
+    private static final VectorShuffle<Float> F16_4 = rotate(FloatVector.SPECIES_512, 4);
+    private static final VectorShuffle<Float> F16_2 = rotate(FloatVector.SPECIES_512, 2);
+    private static final VectorShuffle<Float> F16_1 = rotate(FloatVector.SPECIES_512, 1);
+    private static final VectorShuffle<Double> D2_1 = rotate(DoubleVector.SPECIES_128, 1);
+    private static final VectorShuffle<Double> D4_2 = rotate(DoubleVector.SPECIES_256, 2);
+    private static final VectorShuffle<Double> D4_1 = rotate(DoubleVector.SPECIES_256, 1);
+    private static final VectorShuffle<Double> D8_4 = rotate(DoubleVector.SPECIES_512, 4);
+    private static final VectorShuffle<Double> D8_2 = rotate(DoubleVector.SPECIES_512, 2);
+    private static final VectorShuffle<Double> D8_1 = rotate(DoubleVector.SPECIES_512, 1);
 
     private Lanes() {}
 
     /** Sum of the lanes of {@code v}, in a fixed order. */
     public static float sum(FloatVector v) {
-        for (VectorShuffle<Float> s : FLOAT_STEPS[Integer.numberOfTrailingZeros(v.length())]) {
-            v = v.add(v.rearrange(s));
+        switch (v.length()) {
+            case 1 -> { }
+            case 2 -> v = v.add(v.rearrange(F2_1));
+            case 4 -> {
+                v = v.add(v.rearrange(F4_2));
+                v = v.add(v.rearrange(F4_1));
+            }
+            case 8 -> {
+                v = v.add(v.rearrange(F8_4));
+                v = v.add(v.rearrange(F8_2));
+                v = v.add(v.rearrange(F8_1));
+            }
+            case 16 -> {
+                v = v.add(v.rearrange(F16_8));
+                v = v.add(v.rearrange(F16_4));
+                v = v.add(v.rearrange(F16_2));
+                v = v.add(v.rearrange(F16_1));
+            }
+            default -> throw new IllegalArgumentException("unsupported vector length " + v.length());
         }
         return v.lane(0);
     }
 
     /** Sum of the lanes of {@code v}, in a fixed order. */
     public static double sum(DoubleVector v) {
-        for (VectorShuffle<Double> s : DOUBLE_STEPS[Integer.numberOfTrailingZeros(v.length())]) {
-            v = v.add(v.rearrange(s));
+        switch (v.length()) {
+            case 1 -> { }
+            case 2 -> v = v.add(v.rearrange(D2_1));
+            case 4 -> {
+                v = v.add(v.rearrange(D4_2));
+                v = v.add(v.rearrange(D4_1));
+            }
+            case 8 -> {
+                v = v.add(v.rearrange(D8_4));
+                v = v.add(v.rearrange(D8_2));
+                v = v.add(v.rearrange(D8_1));
+            }
+            default -> throw new IllegalArgumentException("unsupported vector length " + v.length());
         }
         return v.lane(0);
     }
 
-    @SuppressWarnings("unchecked")
-    private static <E> VectorShuffle<E>[] steps(VectorSpecies<E> species) {
+    /** Lane i takes lane (i + by) mod length. */
+    private static <E> VectorShuffle<E> rotate(VectorSpecies<E> species, int by) {
         int n = species.length();
-        int count = Integer.numberOfTrailingZeros(n); // lane counts are powers of two
-        VectorShuffle<E>[] out = new VectorShuffle[count];
-        int k = 0;
-        for (int half = n / 2; half >= 1; half /= 2) {
-            int h = half;
-            out[k++] = VectorShuffle.fromOp(species, i -> (i + h) % n);
-        }
-        return out;
+        return VectorShuffle.fromOp(species, i -> (i + by) % n);
     }
 }

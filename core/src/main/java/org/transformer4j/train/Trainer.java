@@ -82,6 +82,14 @@ public final class Trainer {
             bestVal = 1e9;
         }
         // A resumed run replays the evaluation at its starting iteration, so that line is dropped and rewritten.
+        if (cfg.evalOnly()) {
+            // nanoGPT's eval_only: estimate the losses of the model as it is, then stop. Unlike nanoGPT this also
+            // works on a resumed checkpoint (the way to re-measure a trained model with more eval_iters), and it
+            // writes nothing: neither the metrics log nor the checkpoint change.
+            double[] est = estimateLoss(model, data.train(), data.val(), iter);
+            listener.onEval(iter, est[0], est[1], LrSchedule.of(cfg).lr(iter));
+            return new Result(iter, Math.min(bestVal, est[1]), est[0], est[1], false, List.of());
+        }
         MetricsLog metrics = iter == 0 ? MetricsLog.create(runDir) : MetricsLog.resume(runDir, iter - 1);
         LrSchedule schedule = LrSchedule.of(cfg);
         listener.onStart(String.format(Locale.ROOT,
@@ -123,9 +131,6 @@ public final class Trainer {
                     }
                 }
             }
-            if (iter == 0 && cfg.evalOnly()) {
-                break;
-            }
             long t0 = System.nanoTime();
             double loss = step(model, optimizer, train, iter, lr, x, y);
             double ms = (System.nanoTime() - t0) / 1e6;
@@ -141,7 +146,7 @@ public final class Trainer {
             }
             iter++;
             if (iter > cfg.maxIters()) {
-                if (!saved && !cfg.evalOnly()) {
+                if (!saved) {
                     // nanoGPT only saves at evaluations; a run too short to evaluate after iteration 0 would
                     // otherwise end with no model at all.
                     Checkpoint.save(runDir, model, optimizer, iter, bestVal, cfg);

@@ -70,6 +70,16 @@ class TrainerTest {
         assertThat(points).extracting(MetricsLog.Point::iter).containsExactly(0L, 5L, 10L);
         GPT saved = GPTFiles.load(run);
         assertThat(saved.config.nLayer()).isEqualTo(2);
+
+        // eval_only on the checkpoint re-measures it without touching the run: the same batches give the same
+        // losses as the evaluation that saved it.
+        Checkpoint.State state = Checkpoint.load(run);
+        MetricsLog.Point atCheckpoint = points.stream().filter(p -> p.iter() == state.iter()).findFirst().orElseThrow();
+        String metricsBefore = Files.readString(run.resolve("metrics.jsonl"));
+        Trainer.Result eval = train(config(run, "--init_from=resume", "--eval_only=True"), TrainListener.SILENT);
+        assertThat(eval.lastValLoss()).isEqualTo(atCheckpoint.get("val_loss"));
+        assertThat(eval.losses()).isEmpty();
+        assertThat(Files.readString(run.resolve("metrics.jsonl"))).isEqualTo(metricsBefore);
     }
 
     @Test

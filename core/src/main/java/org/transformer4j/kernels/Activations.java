@@ -57,7 +57,7 @@ public final class Activations {
             for (int i = ERF_B.length - 2; i >= 0; i--) {
                 q = Math.fma(q, s, ERF_B[i]);
             }
-            float e = (float) Math.exp(-(double) a * a);
+            float e = VectorMath.exp(-(a * a));
             y = Math.fma(-e, q, 1f);
         }
         return Math.copySign(y, x);
@@ -78,7 +78,7 @@ public final class Activations {
         for (int i = ERF_B.length - 2; i >= 0; i--) {
             q = q.fma(s, FloatVector.broadcast(F, ERF_B[i]));
         }
-        FloatVector e = a.mul(a).neg().lanewise(VectorOperators.EXP);
+        FloatVector e = VectorMath.exp(a.mul(a).neg());
         FloatVector large = e.neg().fma(q, FloatVector.broadcast(F, 1f));
         FloatVector y = large.blend(small, ax.compare(VectorOperators.LT, 1f));
         return y.blend(y.neg(), x.compare(VectorOperators.LT, 0f));
@@ -96,7 +96,7 @@ public final class Activations {
     private static FloatVector forwardV(int op, FloatVector v) {
         return switch (op) {
             case GELU_EXACT -> v.mul(0.5f).mul(erf(v.mul(INV_SQRT2)).add(1f));
-            case GELU_TANH -> v.mul(0.5f).mul(tanhArg(v).lanewise(VectorOperators.TANH).add(1f));
+            case GELU_TANH -> v.mul(0.5f).mul(VectorMath.tanh(tanhArg(v)).add(1f));
             default -> v.mul(sigmoid(v));
         };
     }
@@ -104,7 +104,7 @@ public final class Activations {
     private static float forwardS(int op, float a) {
         return switch (op) {
             case GELU_EXACT -> 0.5f * a * (1f + erf(a * INV_SQRT2));
-            case GELU_TANH -> 0.5f * a * (1f + (float) Math.tanh(SQRT_2_OVER_PI * (a + GELU_CUBIC * a * a * a)));
+            case GELU_TANH -> 0.5f * a * (1f + VectorMath.tanh(Math.fma(a * a, GELU_CUBIC, 1f) * a * SQRT_2_OVER_PI));
             default -> a * sigmoid(a);
         };
     }
@@ -115,12 +115,12 @@ public final class Activations {
             case GELU_EXACT -> {
                 // Phi(x) + x * phi(x)
                 FloatVector cdf = erf(v.mul(INV_SQRT2)).add(1f).mul(0.5f);
-                FloatVector pdf = v.mul(v).mul(-0.5f).lanewise(VectorOperators.EXP).mul(INV_SQRT_2PI);
+                FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
                 return v.fma(pdf, cdf);
             }
             case GELU_TANH -> {
                 // (1 + t)/2 + x/2 * (1 - t^2) * sqrt(2/pi) * (1 + 3 * 0.044715 x^2)
-                FloatVector t = tanhArg(v).lanewise(VectorOperators.TANH);
+                FloatVector t = VectorMath.tanh(tanhArg(v));
                 FloatVector du = v.mul(v).fma(3 * GELU_CUBIC, 1f).mul(SQRT_2_OVER_PI);
                 FloatVector sech2 = t.mul(t).neg().add(1f);
                 return t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(du));
@@ -136,10 +136,10 @@ public final class Activations {
     private static float derivS(int op, float a) {
         switch (op) {
             case GELU_EXACT -> {
-                return 0.5f * (1f + erf(a * INV_SQRT2)) + a * INV_SQRT_2PI * (float) Math.exp(-0.5 * a * a);
+                return Math.fma(a, VectorMath.exp(a * a * -0.5f) * INV_SQRT_2PI, 0.5f * (1f + erf(a * INV_SQRT2)));
             }
             case GELU_TANH -> {
-                float t = (float) Math.tanh(SQRT_2_OVER_PI * (a + GELU_CUBIC * a * a * a));
+                float t = VectorMath.tanh(Math.fma(a * a, GELU_CUBIC, 1f) * a * SQRT_2_OVER_PI);
                 float du = SQRT_2_OVER_PI * (1f + 3 * GELU_CUBIC * a * a);
                 return 0.5f * (1f + t) + 0.5f * a * (1f - t * t) * du;
             }
@@ -155,11 +155,11 @@ public final class Activations {
     }
 
     private static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(F, 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(F, 1f).div(VectorMath.exp(v.neg()).add(1f));
     }
 
     private static float sigmoid(float a) {
-        return (float) (1 / (1 + Math.exp(-a)));
+        return 1f / (VectorMath.exp(-a) + 1f);
     }
 
     private static void forward(int op, float[] x, float[] out, int n) {

@@ -68,11 +68,11 @@ public final class CrossEntropy {
                 FloatVector sv = FloatVector.broadcast(F, scale);
                 int i = 0;
                 for (int end = F.loopBound(vocab); i < end; i += L) {
-                    FloatVector p = FloatVector.fromArray(F, logits, off + i).sub(l).lanewise(VectorOperators.EXP);
+                    FloatVector p = VectorMath.exp(FloatVector.fromArray(F, logits, off + i).sub(l));
                     p.fma(sv, FloatVector.fromArray(F, gLogits, off + i)).intoArray(gLogits, off + i);
                 }
                 for (; i < vocab; i++) {
-                    gLogits[off + i] += (float) Math.exp(logits[off + i] - l) * scale;
+                    gLogits[off + i] += VectorMath.exp(logits[off + i] - l) * scale;
                 }
                 gLogits[off + targets[r]] -= scale;
             }

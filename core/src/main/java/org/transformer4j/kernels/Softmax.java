@@ -47,13 +47,13 @@ public final class Softmax {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int end = F.loopBound(n); i < end; i += L) {
-            FloatVector e = FloatVector.fromArray(F, src, sOff + i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, src, sOff + i).sub(shift));
             e.intoArray(dst, dOff + i);
             acc = acc.add(e);
         }
         float sum = Lanes.sum(acc);
         for (; i < n; i++) {
-            float e = (float) Math.exp(src[sOff + i] - shift);
+            float e = VectorMath.exp(src[sOff + i] - shift);
             dst[dOff + i] = e;
             sum += e;
         }
@@ -65,11 +65,11 @@ public final class Softmax {
         FloatVector acc = FloatVector.zero(F);
         int i = 0;
         for (int end = F.loopBound(n); i < end; i += L) {
-            acc = acc.add(FloatVector.fromArray(F, src, sOff + i).sub(shift).lanewise(VectorOperators.EXP));
+            acc = acc.add(VectorMath.exp(FloatVector.fromArray(F, src, sOff + i).sub(shift)));
         }
         float sum = Lanes.sum(acc);
         for (; i < n; i++) {
-            sum += (float) Math.exp(src[sOff + i] - shift);
+            sum += VectorMath.exp(src[sOff + i] - shift);
         }
         return sum;
     }

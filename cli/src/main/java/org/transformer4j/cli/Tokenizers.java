@@ -62,7 +62,7 @@ public final class Tokenizers {
                 ObjectNode vocab = JSON.createObjectNode();
                 List<String> chars = c.chars();
                 for (int id = 0; id < chars.size(); id++) vocab.put(chars.get(id), id);
-                Prepare.writeAtomically(dir.resolve(VOCAB), JSON.writeValueAsString(vocab) + "\n");
+                org.transformer4j.io.AtomicFiles.writeString(dir.resolve(VOCAB), JSON.writeValueAsString(vocab) + "\n");
             }
             case Gpt2Tokenizer g -> {
                 config.put("tokenizer_class", "GPT2Tokenizer");
@@ -76,7 +76,7 @@ public final class Tokenizers {
             }
             default -> throw new IllegalArgumentException("cannot save a tokenizer of kind " + tok.kind());
         }
-        Prepare.writeAtomically(dir.resolve(CONFIG), JSON.writeValueAsString(config) + "\n");
+        org.transformer4j.io.AtomicFiles.writeString(dir.resolve(CONFIG), JSON.writeValueAsString(config) + "\n");
     }
 
     /**

@@ -1,7 +1,6 @@
 package org.transformer4j.data;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,11 +27,11 @@ public final class DataDir implements AutoCloseable {
         public String toJson() {
             return "{\n"
                     + "  \"vocab_size\": " + vocabSize + ",\n"
-                    + "  \"dtype\": " + Json.quote(dtype.jsonName()) + ",\n"
+                    + "  \"dtype\": " + org.transformer4j.io.Json.write(dtype.jsonName()) + ",\n"
                     + "  \"train_tokens\": " + trainTokens + ",\n"
                     + "  \"val_tokens\": " + valTokens + ",\n"
-                    + "  \"tokenizer\": " + Json.quote(tokenizer) + ",\n"
-                    + "  \"source\": " + Json.quote(source) + "\n"
+                    + "  \"tokenizer\": " + org.transformer4j.io.Json.write(tokenizer) + ",\n"
+                    + "  \"source\": " + org.transformer4j.io.Json.write(source) + "\n"
                     + "}\n";
         }
 
@@ -44,12 +43,7 @@ public final class DataDir implements AutoCloseable {
             } catch (CharacterCodingException e) {
                 throw new T4jException(file + ": not valid UTF-8");
             }
-            Object root;
-            try {
-                root = Json.parse(text);
-            } catch (Json.ParseException e) {
-                throw new T4jException(file + ": invalid JSON: " + e.getMessage());
-            }
+            Object root = org.transformer4j.io.Json.parse(text, file.toString()); // errors name file, line, column
             if (!(root instanceof Map<?, ?> m)) throw new T4jException(file + ": expected a JSON object");
             long vocab = integer(file, m, "vocab_size", 1, Integer.MAX_VALUE);
             String dtypeName = string(file, m, "dtype");
@@ -68,14 +62,7 @@ public final class DataDir implements AutoCloseable {
         private static long integer(Path file, Map<?, ?> m, String key, long min, long max) {
             Object v = m.get(key);
             if (v == null) throw new T4jException(file + ": missing key \"" + key + "\"");
-            if (v instanceof BigDecimal d) {
-                try {
-                    long x = d.longValueExact();
-                    if (x >= min && x <= max) return x;
-                } catch (ArithmeticException e) {
-                    // fall through to the error below
-                }
-            }
+            if (v instanceof Long x && x >= min && x <= max) return x;
             throw new T4jException(file + ": \"" + key + "\" must be an integer in [" + min + ", " + max + "], got " + v);
         }
 

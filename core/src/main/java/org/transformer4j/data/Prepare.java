@@ -10,7 +10,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.data.TokenFile.Dtype;
@@ -98,18 +97,8 @@ public final class Prepare {
         TokenFile.write(outDir.resolve(DataDir.VAL), val, dtype);
         if (extra != null) extra.write(outDir);
         DataDir.Meta meta = new DataDir.Meta(tok.vocabSize(), dtype, train.length, val.length, tok.kind(), source);
-        writeAtomically(outDir.resolve(DataDir.META), meta.toJson());
+        org.transformer4j.io.AtomicFiles.writeString(outDir.resolve(DataDir.META), meta.toJson());
         return new Summary(outDir, source, chars, tok.kind(), tok.vocabSize(), dtype, train.length, val.length);
     }
 
-    /** Writes {@code content} (UTF-8) to {@code file} through a temporary file and a rename. */
-    public static void writeAtomically(Path file, String content) throws IOException {
-        Path tmp = TokenFile.tempSibling(file);
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            TokenFile.moveAtomically(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Objects;
 
 import org.transformer4j.T4jException;
+import org.transformer4j.io.AtomicFiles;
 
 /**
  * A sequence of token ids in nanoGPT's {@code train.bin}/{@code val.bin} format: raw little-endian unsigned ids,
@@ -102,52 +103,23 @@ public final class TokenFile implements AutoCloseable {
      */
     public static void write(Path file, int[] ids, Dtype dtype) throws IOException {
         long limit = dtype == Dtype.UINT16 ? 65535L : 0xFFFF_FFFFL;
-        Path tmp = tempSibling(file);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
-                ByteBuffer buf = ByteBuffer.allocateDirect(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < ids.length; i++) {
-                    int id = ids[i];
-                    if (id < 0 || id > limit) {
-                        throw new T4jException(file + ": token " + i + " has id " + id + ", which does not fit " + dtype.jsonName());
-                    }
-                    if (buf.remaining() < dtype.bytes()) drain(ch, buf);
-                    if (dtype == Dtype.UINT16) buf.putShort((short) id); else buf.putInt(id);
-                }
-                drain(ch, buf);
-                ch.force(true);
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] > limit) {
+                throw new T4jException(file + ": token " + i + " has id " + ids[i] + ", which does not fit "
+                        + dtype.jsonName());
             }
-            moveAtomically(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
         }
-    }
-
-    /**
-     * A fresh name next to {@code file} for writing it before the rename. (Not Files.createTempFile: its files
-     * are private, mode 0600, and would stay so after the rename; ours get the usual umask.)
-     */
-    static Path tempSibling(Path file) {
-        Path dir = file.toAbsolutePath().getParent();
-        return dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + TEMP_COUNTER.incrementAndGet() + ".tmp");
-    }
-
-    private static final java.util.concurrent.atomic.AtomicLong TEMP_COUNTER = new java.util.concurrent.atomic.AtomicLong();
-
-    /** Renames {@code tmp} over {@code target}; atomic where the file system allows it. */
-    static void moveAtomically(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    private static void drain(FileChannel ch, ByteBuffer buf) throws IOException {
-        buf.flip();
-        while (buf.hasRemaining()) ch.write(buf);
-        buf.clear();
+        AtomicFiles.writeAtomically(file, out -> {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (int id : ids) {
+                if (buf.remaining() < dtype.bytes()) {
+                    out.write(buf.array(), 0, buf.position());
+                    buf.clear();
+                }
+                if (dtype == Dtype.UINT16) buf.putShort((short) id); else buf.putInt(id);
+            }
+            out.write(buf.array(), 0, buf.position());
+        });
     }
 
     public Path path() {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.transformer4j.T4jException;
+import org.transformer4j.io.AtomicFiles;
 import org.transformer4j.train.MetricsLog.Point;
 
 /**
@@ -40,14 +41,12 @@ public final class LossPlot {
     /** Writes {@code dir/loss.svg} through a temp file and an atomic rename, so a viewer never sees half a file. */
     public static Path write(Path dir, String runName, List<Point> points) {
         Path f = dir.resolve(FILE);
-        Path tmp = dir.resolve(FILE + ".tmp");
         try {
             Files.createDirectories(dir);
-            Files.writeString(tmp, svg(runName, points), StandardCharsets.UTF_8);
-            Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new T4jException(f + ": cannot write loss plot: " + e.getMessage(), e);
+            throw new T4jException(dir + ": cannot create the run directory: " + e.getMessage(), e);
         }
+        AtomicFiles.writeString(f, svg(runName, points));
         return f;
     }
 

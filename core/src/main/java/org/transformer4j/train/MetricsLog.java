@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.transformer4j.T4jException;
+import org.transformer4j.io.AtomicFiles;
 import org.transformer4j.train.TrainConfig.Setting;
 
 /**
@@ -74,9 +75,7 @@ public final class MetricsLog implements Closeable {
                         kept.append(lines.get(i).strip()).append('\n');
                     }
                 }
-                Path tmp = dir.resolve(FILE + ".tmp");
-                Files.writeString(tmp, kept, StandardCharsets.UTF_8);
-                Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                AtomicFiles.writeString(f, kept.toString());
             }
             return new MetricsLog(f, Files.newBufferedWriter(f, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND));

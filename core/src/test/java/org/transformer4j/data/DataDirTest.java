@@ -65,7 +65,7 @@ class DataDirTest {
         Path meta = dir.resolve("meta.json");
         Files.writeString(meta, "{\n  \"vocab_size\": 10,\n  \"dtype\" \"uint16\"\n}");
         assertThatThrownBy(() -> DataDir.open(dir)).isInstanceOf(T4jException.class)
-                .hasMessage(meta + ": invalid JSON: expected ':' at line 3, column 11");
+                .hasMessage(meta + ": line 3, column 11: expected ':' after the key");
         Files.writeString(meta, "{\"vocab_size\": 10, \"dtype\": \"uint16\", \"train_tokens\": 90, \"tokenizer\": \"char\"}");
         assertThatThrownBy(() -> DataDir.open(dir)).hasMessage(meta + ": missing key \"val_tokens\"");
         Files.writeString(meta, "{\"vocab_size\": 10.5, \"dtype\": \"uint16\"}");

@@ -151,30 +151,10 @@ public final class ConfigFiles {
         return new JsonReader(text, name).object();
     }
 
-    /** Appends {@code s} as a JSON string literal. */
-    static void appendJsonString(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
-    }
-
-    /** A reader for one flat object; also used by {@link MetricsLog}. */
+    /**
+     * A reader for one flat object that remembers the line of every key, so that a bad value in a config file is
+     * reported with its line (io.Json gives the position of syntax errors only).
+     */
     static final class JsonReader {
         private final String s;
         private final String name;

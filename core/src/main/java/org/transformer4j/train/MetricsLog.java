@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,7 +16,7 @@ import java.util.Map;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.io.AtomicFiles;
-import org.transformer4j.train.TrainConfig.Setting;
+import org.transformer4j.io.Json;
 
 /**
  * The run's metrics as JSON lines in {@code DIR/metrics.jsonl}, one flat object per logged iteration, e.g.
@@ -109,7 +108,7 @@ public final class MetricsLog implements Closeable {
                 throw new IllegalArgumentException("'iter' is not an extra field");
             }
             sb.append(", ");
-            ConfigFiles.appendJsonString(sb, e.getKey());
+            sb.append(Json.write(e.getKey()));
             Double v = e.getValue();
             sb.append(": ").append(v == null || !Double.isFinite(v) ? "null" : v.toString());
         }
@@ -167,15 +166,15 @@ public final class MetricsLog implements Closeable {
     private static Point point(String line, String name) {
         Long iter = null;
         Map<String, Double> values = new LinkedHashMap<>();
-        for (Setting s : new ConfigFiles.JsonReader(line, name).object()) {
-            if (s.key().equals("iter")) {
-                if (s.value() instanceof Long l) {
+        for (var e : Json.parseObject(line, name).entrySet()) {
+            if (e.getKey().equals("iter")) {
+                if (e.getValue() instanceof Long l) {
                     iter = l;
                 }
-            } else if (s.value() == null) {
-                values.put(s.key(), Double.NaN);
-            } else if (s.value() instanceof Number n) {
-                values.put(s.key(), n.doubleValue());
+            } else if (e.getValue() == null) {
+                values.put(e.getKey(), Double.NaN);
+            } else if (e.getValue() instanceof Number n) {
+                values.put(e.getKey(), n.doubleValue());
             }
         }
         if (iter == null) {

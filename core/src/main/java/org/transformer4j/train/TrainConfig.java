@@ -221,7 +221,7 @@ public final class TrainConfig {
         for (Map.Entry<String, Object> e : toMap().entrySet()) {
             sb.append("  \"").append(e.getKey()).append("\": ");
             if (e.getValue() instanceof String s) {
-                ConfigFiles.appendJsonString(sb, s);
+                sb.append(org.transformer4j.io.Json.write(s));
             } else {
                 sb.append(e.getValue());
             }

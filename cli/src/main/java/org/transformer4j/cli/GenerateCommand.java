@@ -32,16 +32,8 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
     java.nio.file.Path model;
 
-    static final class Prompt {
-        @Option(names = "--prompt-ids", paramLabel = "IDS", description = "prompt token ids, e.g. 1,2,3")
-        String ids;
-
-        @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text (needs the model's tokenizer)")
-        String text;
-    }
-
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Prompt prompt;
+    PromptOption prompt;
 
     @Option(names = {"--max-new-tokens", "--max_new_tokens"}, defaultValue = "32", paramLabel = "N",
             description = "number of tokens to generate (default: ${DEFAULT-VALUE})")
@@ -80,8 +72,7 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         SamplingParams params = new SamplingParams(temperature, topK, topP);
         LoadedModel loaded = LoadedModel.open(model);
-        int[] ids = prompt.ids != null ? LoadedModel.parseIds(prompt.ids, "--prompt-ids")
-                : loaded.requireTokenizer("--prompt cannot be used").encode(prompt.text);
+        int[] ids = prompt.ids(loaded);
         PrintWriter err = spec.commandLine().getErr();
         if (ids.length > loaded.model().contextLength()) {
             err.printf("t4j: warning: the prompt has %d tokens; keeping the last %d (the model's context)%n",

@@ -34,16 +34,8 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
     Path model;
 
-    static final class Prompt {
-        @Option(names = "--prompt-ids", paramLabel = "IDS", description = "prompt token ids, e.g. 1,2,3")
-        String ids;
-
-        @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text (needs the model's tokenizer)")
-        String text;
-    }
-
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Prompt prompt;
+    PromptOption prompt;
 
     @Option(names = "--logits-out", paramLabel = "FILE", description = "logits [T, V] as float32 .npy")
     Path logitsOut;
@@ -65,8 +57,7 @@ public final class InspectCommand implements Callable<Integer> {
         if (!(loaded.model() instanceof GPT gpt)) {
             throw new T4jException(model + ": inspect supports GPT models");
         }
-        int[] ids = prompt.ids != null ? LoadedModel.parseIds(prompt.ids, "--prompt-ids")
-                : loaded.requireTokenizer("--prompt cannot be used").encode(prompt.text);
+        int[] ids = prompt.ids(loaded);
         int t = ids.length;
         if (t > gpt.config.blockSize()) {
             throw new T4jException("the prompt has " + t + " tokens; this model's context is " + gpt.config.blockSize());

@@ -76,6 +76,37 @@ public final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Runs {@code body} untimed at least {@code warmups} times and for at least a second (C2 compiles the kernels
+     * only after many calls; timing earlier measures the interpreter), then {@code repeats} times timed. Returns
+     * each timed run in ms.
+     */
+    static double[] time(int warmups, int repeats, Runnable body) {
+        if (repeats < 1) {
+            throw new T4jException("--repeats must be >= 1, got " + repeats);
+        }
+        long warmStart = System.nanoTime();
+        for (int w = 0; w < warmups || System.nanoTime() - warmStart < 1_000_000_000L; w++) {
+            body.run();
+        }
+        double[] ms = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            body.run();
+            ms[r] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    /** An ordered JSON object from alternating keys and values. */
+    static Map<String, Object> json(Object... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
+    }
+
     static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
@@ -100,16 +131,8 @@ public final class BenchCommand implements Callable<Integer> {
                 throw new T4jException("--m, --k and --n must be >= 1");
             }
             GemmBench.Result r = GemmBench.run(m, k, n, threads(), layout);
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("bench", "gemm");
-            j.put("layout", layout);
-            j.put("m", m);
-            j.put("k", k);
-            j.put("n", n);
-            j.put("threads", r.threads());
-            j.put("ms", r.medianMs());
-            j.put("gflops", r.gflops());
-            report(j, r.toString());
+            report(json("bench", "gemm", "layout", layout, "m", m, "k", k, "n", n, "threads", r.threads(),
+                    "ms", r.medianMs(), "gflops", r.gflops()), r.toString());
             return Cli.EXIT_OK;
         }
     }
@@ -148,14 +171,8 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double med = median(ms);
             double tokens = (double) cfg.batchSize() * cfg.blockSize() * cfg.gradientAccumulationSteps();
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("bench", "train");
-            j.put("preset", preset);
-            j.put("threads", Parallel.threads());
-            j.put("iters", iters);
-            j.put("ms_per_iter", med);
-            j.put("tokens_per_s", tokens * 1000 / med);
-            report(j, String.format(Locale.ROOT, "train %s: %.2f ms/iter, %.0f tokens/s (median of %d, %d threads)",
+            report(json("bench", "train", "preset", preset, "threads", Parallel.threads(), "iters", iters,
+                    "ms_per_iter", med, "tokens_per_s", tokens * 1000 / med), String.format(Locale.ROOT, "train %s: %.2f ms/iter, %.0f tokens/s (median of %d, %d threads)",
                     preset, med, tokens * 1000 / med, iters, Parallel.threads()));
             return Cli.EXIT_OK;
         }
@@ -175,28 +192,18 @@ public final class BenchCommand implements Callable<Integer> {
             Parallel.setThreads(threads());
             CausalLM lm = LoadedModel.open(model).model();
             int n = Math.min(maxNewTokens, lm.contextLength() - 1);
-            if (n < 1 || repeats < 1) {
-                throw new T4jException("--max-new-tokens and --repeats must be >= 1");
+            if (n < 1) {
+                throw new T4jException("--max-new-tokens must be >= 1");
             }
-            double[] ms = new double[repeats];
+            double[] ms;
             try (var noGrad = GradMode.off()) {
                 Generator g = new Generator(lm);
-                for (int r = -1; r < repeats; r++) { // r = -1 is the warm-up
-                    long t0 = System.nanoTime();
-                    g.generate(new int[] {0}, n, new Sampler(SamplingParams.greedy(), 0), id -> true);
-                    if (r >= 0) {
-                        ms[r] = (System.nanoTime() - t0) / 1e6;
-                    }
-                }
+                ms = time(1, repeats, () -> g.generate(new int[] {0}, n, new Sampler(SamplingParams.greedy(), 0),
+                        id -> true));
             }
             double med = median(ms);
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("bench", "generate");
-            j.put("model", model.toString());
-            j.put("threads", Parallel.threads());
-            j.put("new_tokens", n);
-            j.put("tokens_per_s", n * 1000 / med);
-            report(j, String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads)",
+            report(json("bench", "generate", "model", model.toString(), "threads", Parallel.threads(),
+                    "new_tokens", n, "tokens_per_s", n * 1000 / med), String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads)",
                     model, n * 1000 / med, n, repeats, Parallel.threads()));
             return Cli.EXIT_OK;
         }
@@ -222,25 +229,17 @@ public final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < tokens; i++) {
                 prompt[i] = i % lm.vocabSize();
             }
-            double[] ms = new double[repeats];
+            double[] ms;
+            KVCache cache = lm.newCache(tokens);
             try (var noGrad = GradMode.off()) {
-                for (int r = -2; r < repeats; r++) { // two warm-up runs
-                    KVCache cache = lm.newCache(tokens);
-                    long t0 = System.nanoTime();
+                ms = time(2, repeats, () -> {
+                    cache.clear();
                     lm.forwardCached(prompt, cache);
-                    if (r >= 0) {
-                        ms[r] = (System.nanoTime() - t0) / 1e6;
-                    }
-                }
+                });
             }
             double med = median(ms);
-            Map<String, Object> j = new LinkedHashMap<>();
-            j.put("bench", "prefill");
-            j.put("model", model.toString());
-            j.put("threads", Parallel.threads());
-            j.put("tokens", tokens);
-            j.put("ms", med);
-            report(j, String.format(Locale.ROOT, "prefill %s: %.1f ms for %d tokens (median of %d, %d threads)",
+            report(json("bench", "prefill", "model", model.toString(), "threads", Parallel.threads(), "tokens", tokens,
+                    "ms", med), String.format(Locale.ROOT, "prefill %s: %.1f ms for %d tokens (median of %d, %d threads)",
                     model, med, tokens, repeats, Parallel.threads()));
             return Cli.EXIT_OK;
         }

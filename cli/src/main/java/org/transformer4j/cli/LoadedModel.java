@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 import org.transformer4j.T4jException;
+import org.transformer4j.io.Llama2cFile;
 import org.transformer4j.model.CausalLM;
 import org.transformer4j.model.GPTFiles;
 import org.transformer4j.tokenizer.Tokenizer;
@@ -16,8 +17,12 @@ record LoadedModel(Path dir, CausalLM model, Optional<Tokenizer> tokenizer) {
         if (!Files.exists(dir)) {
             throw new T4jException(dir + ": no such model directory");
         }
+        if (Files.isRegularFile(dir) && dir.getFileName().toString().endsWith(".bin")) {
+            return new LoadedModel(dir, Llama2cFile.load(dir), Optional.empty()); // llama2.c checkpoint: ids only
+        }
         if (!Files.isDirectory(dir)) {
-            throw new T4jException(dir + " is not a model directory (expected config.json and model.safetensors)");
+            throw new T4jException(dir + " is not a model directory (expected config.json and model.safetensors)"
+                    + " or a llama2.c .bin file");
         }
         CausalLM model = GPTFiles.load(dir);
         return new LoadedModel(dir, model, Tokenizers.load(dir));

@@ -1,0 +1,43 @@
+package org.transformer4j.model;
+
+import org.transformer4j.T4jException;
+
+/**
+ * The shape of a Llama-family model (llama2.c's Config, with Hugging Face's names in the comments).
+ *
+ * @param dim          width of the residual stream (hidden_size)
+ * @param hiddenDim    width of the SwiGLU MLP (intermediate_size)
+ * @param nLayers      number of blocks (num_hidden_layers)
+ * @param nHeads       query heads (num_attention_heads)
+ * @param nKvHeads     key/value heads (num_key_value_heads); fewer than nHeads is grouped-query attention
+ * @param vocabSize    number of token ids
+ * @param seqLen       longest context (max_position_embeddings)
+ * @param normEps      RMSNorm epsilon (rms_norm_eps)
+ * @param ropeTheta    rotary base (rope_theta)
+ * @param sharedClassifier whether the output head is the token embedding (tie_word_embeddings)
+ */
+public record LlamaConfig(int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int vocabSize, int seqLen,
+                          float normEps, float ropeTheta, boolean sharedClassifier) {
+    public LlamaConfig {
+        check(dim > 0 && hiddenDim > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && vocabSize > 0 && seqLen > 0,
+                "every dimension must be positive");
+        check(dim % nHeads == 0, "dim " + dim + " is not divisible by n_heads " + nHeads);
+        check(nHeads % nKvHeads == 0, "n_heads " + nHeads + " is not a multiple of n_kv_heads " + nKvHeads);
+        check((dim / nHeads) % 2 == 0, "the head size " + dim / nHeads + " must be even for rotary embeddings");
+    }
+
+    public int headSize() {
+        return dim / nHeads;
+    }
+
+    /** Width of the key and value projections. */
+    public int kvDim() {
+        return nKvHeads * headSize();
+    }
+
+    private static void check(boolean ok, String message) {
+        if (!ok) {
+            throw new T4jException("bad Llama config: " + message);
+        }
+    }
+}

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.transformer4j.T4jException;
 import org.transformer4j.io.Json;
 import org.transformer4j.io.Safetensors;
-import org.transformer4j.io.SafetensorsFile;
+import org.transformer4j.io.TensorReader;
 import org.transformer4j.io.TensorData;
 import org.transformer4j.tensor.Tensor;
 
@@ -64,10 +64,10 @@ public final class GPTFiles {
         m.put("n_head", c.nHead());
         m.put("n_inner", c.nInner());
         m.put("activation_function", c.tanhGelu() ? "gelu_new" : "gelu");
-        m.put("layer_norm_epsilon", (double) c.layerNormEps());
-        m.put("resid_pdrop", (double) c.dropout());
-        m.put("embd_pdrop", (double) c.dropout());
-        m.put("attn_pdrop", (double) c.dropout());
+        m.put("layer_norm_epsilon", shortest(c.layerNormEps()));
+        m.put("resid_pdrop", shortest(c.dropout()));
+        m.put("embd_pdrop", shortest(c.dropout()));
+        m.put("attn_pdrop", shortest(c.dropout()));
         m.put("tie_word_embeddings", true);
         m.put("bias", c.bias());
         m.put("torch_dtype", "float32");
@@ -104,14 +104,19 @@ public final class GPTFiles {
         }
     }
 
-    /** Loads a GPT from a model directory (weights copied into the heap as float32). */
+    /**
+     * Loads a GPT from a model directory: model.safetensors, or the shards named by model.safetensors.index.json
+     * (weights copied into the heap as float32; F16 and BF16 are widened). Tensors the model does not use, such as
+     * GPT-2's attention-mask buffers h.N.attn.bias and h.N.attn.masked_bias or a saved copy of the tied
+     * lm_head.weight, are ignored.
+     */
     public static GPT load(Path dir) {
         GPT model = new GPT(readConfig(dir));
         Path file = dir.resolve(WEIGHTS);
-        if (!Files.isRegularFile(file)) {
+        if (!Files.isRegularFile(file) && !Files.isRegularFile(dir.resolve(Safetensors.INDEX_FILE))) {
             throw new T4jException(dir + " is not a model directory: " + WEIGHTS + " is missing");
         }
-        try (SafetensorsFile sf = SafetensorsFile.open(file)) {
+        try (TensorReader sf = Safetensors.openDirectory(dir)) {
             for (var e : model.namedParameters().entrySet()) {
                 String name = e.getKey();
                 String stored = sf.contains(name) ? name : name.substring("transformer.".length());
@@ -131,6 +136,11 @@ public final class GPTFiles {
             }
         }
         return model;
+    }
+
+    /** The double with the float's shortest decimal form (1e-5f is written 1e-05, not 9.99999974737875e-06). */
+    private static double shortest(float f) {
+        return Double.parseDouble(Float.toString(f));
     }
 
     private static boolean isConv1D(String name) {

@@ -9,6 +9,7 @@ import org.transformer4j.T4jException;
 import org.transformer4j.io.Llama2cFile;
 import org.transformer4j.model.CausalLM;
 import org.transformer4j.model.GPTFiles;
+import org.transformer4j.model.LlamaFiles;
 import org.transformer4j.tokenizer.Tokenizer;
 
 /** A model directory opened for generation: the model and, when the directory has one, its tokenizer. */
@@ -24,7 +25,7 @@ record LoadedModel(Path dir, CausalLM model, Optional<Tokenizer> tokenizer) {
             throw new T4jException(dir + " is not a model directory (expected config.json and model.safetensors)"
                     + " or a llama2.c .bin file");
         }
-        CausalLM model = GPTFiles.load(dir);
+        CausalLM model = LlamaFiles.isLlama(dir) ? LlamaFiles.load(dir) : GPTFiles.load(dir);
         return new LoadedModel(dir, model, Tokenizers.load(dir));
     }
 

@@ -47,7 +47,7 @@ public final class Llama2cFile {
             LlamaConfig c;
             try {
                 c = new LlamaConfig(dim, hidden, layers, heads, kvHeads, Math.abs(vocab), seqLen, 1e-5f, 10000f,
-                        shared);
+                        shared, true, null);
             } catch (T4jException e) {
                 throw new T4jException(file + ": header (" + dim + ", " + hidden + ", " + layers + ", " + heads + ", "
                         + kvHeads + ", " + vocab + ", " + seqLen + ") is not a llama2.c checkpoint: " + e.getMessage());

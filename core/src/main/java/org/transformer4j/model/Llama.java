@@ -8,8 +8,9 @@ import org.transformer4j.nn.KVCache;
 import org.transformer4j.tensor.Tensor;
 
 /**
- * A Llama-family decoder for inference: RMSNorm, rotary position embeddings (llama2.c's interleaved layout:
- * pairs (2i, 2i+1) of each head are rotated), grouped-query attention and a SwiGLU MLP, no biases.
+ * A Llama-family decoder for inference: RMSNorm, rotary position embeddings (llama2.c's interleaved layout or
+ * Hugging Face's rotate-half layout; optional Llama 3 frequency scaling), grouped-query attention and a SwiGLU MLP,
+ * no biases.
  *
  * <pre>
  *   x = tok_embeddings[ids]
@@ -18,7 +19,8 @@ import org.transformer4j.tensor.Tensor;
  *   logits = rmsnorm(x) · Wclsᵀ
  * </pre>
  * Weights are held in PyTorch's Linear layout [out, in]. Training this architecture comes with its own issue;
- * this class runs checkpoints (llama2.c files through {@link Llama2cFile}).
+ * this class runs checkpoints (llama2.c files through {@link org.transformer4j.io.Llama2cFile}, Hugging Face
+ * directories through {@link LlamaFiles}).
  */
 public final class Llama implements CausalLM {
     /** One block's weights. */
@@ -43,6 +45,23 @@ public final class Llama implements CausalLM {
         for (int i = 0; i < half; i++) {
             // theta^(-2i/head_size), computed in float as llama2.c does, so rotations match it to the last bit
             invFreq[i] = 1.0f / (float) Math.pow(config.ropeTheta(), (2 * i) / (float) config.headSize());
+        }
+        LlamaConfig.RopeScaling sc = config.ropeScaling();
+        if (sc != null) {
+            double lowWavelen = sc.originalContext() / sc.lowFreqFactor();
+            double highWavelen = sc.originalContext() / sc.highFreqFactor();
+            for (int i = 0; i < half; i++) {
+                double f = invFreq[i];
+                double wavelen = 2 * Math.PI / f;
+                if (wavelen > lowWavelen) {
+                    f /= sc.factor();
+                } else if (wavelen >= highWavelen) {
+                    double smooth = (sc.originalContext() / wavelen - sc.lowFreqFactor())
+                            / (sc.highFreqFactor() - sc.lowFreqFactor());
+                    f = (1 - smooth) * f / sc.factor() + smooth * f;
+                }
+                invFreq[i] = (float) f;
+            }
         }
     }
 
@@ -98,22 +117,28 @@ public final class Llama implements CausalLM {
     }
 
     /**
-     * Rotary embedding in place, llama2.c's layout: in each head, the pair (2i, 2i+1) at position p is rotated by
-     * the angle p·θ^(-2i/head_size). {@code rows} positions starting at {@code pos0}, {@code width} floats each.
+     * Rotary embedding in place: in each head, pair i at position p is rotated by the angle p·invFreq[i]. The pair
+     * is (2i, 2i+1) in llama2.c's interleaved layout and (i, i + head_size/2) in Hugging Face's rotate-half layout.
+     * {@code rows} positions starting at {@code pos0}, {@code width} floats each.
      */
     private void rotate(float[] a, int rows, int width, int pos0) {
         int hs = config.headSize();
+        int half = hs / 2;
+        boolean interleaved = config.ropeInterleaved();
         for (int r = 0; r < rows; r++) {
             int pos = pos0 + r;
-            for (int i = 0; i < width; i += 2) {
-                float angle = pos * invFreq[(i % hs) / 2];
-                float cos = (float) Math.cos(angle);
-                float sin = (float) Math.sin(angle);
-                int o = r * width + i;
-                float v0 = a[o];
-                float v1 = a[o + 1];
-                a[o] = v0 * cos - v1 * sin;
-                a[o + 1] = v0 * sin + v1 * cos;
+            for (int head = 0; head < width; head += hs) {
+                for (int i = 0; i < half; i++) {
+                    float angle = pos * invFreq[i];
+                    float cos = (float) Math.cos(angle);
+                    float sin = (float) Math.sin(angle);
+                    int o0 = r * width + head + (interleaved ? 2 * i : i);
+                    int o1 = o0 + (interleaved ? 1 : half);
+                    float v0 = a[o0];
+                    float v1 = a[o1];
+                    a[o0] = v0 * cos - v1 * sin;
+                    a[o1] = v0 * sin + v1 * cos;
+                }
             }
         }
     }

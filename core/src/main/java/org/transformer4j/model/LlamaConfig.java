@@ -15,9 +15,19 @@ import org.transformer4j.T4jException;
  * @param normEps      RMSNorm epsilon (rms_norm_eps)
  * @param ropeTheta    rotary base (rope_theta)
  * @param sharedClassifier whether the output head is the token embedding (tie_word_embeddings)
+ * @param ropeInterleaved  llama2.c's rotary layout, rotating pairs (2i, 2i+1) of a head; false for Hugging Face's
+ *                         rotate-half layout, rotating pairs (i, i + head_size/2)
+ * @param ropeScaling      Llama 3's frequency scaling, or null
  */
 public record LlamaConfig(int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int vocabSize, int seqLen,
-                          float normEps, float ropeTheta, boolean sharedClassifier) {
+                          float normEps, float ropeTheta, boolean sharedClassifier, boolean ropeInterleaved,
+                          RopeScaling ropeScaling) {
+    /**
+     * rope_scaling of type "llama3": wavelengths longer than originalContext/lowFreqFactor are divided by factor,
+     * shorter than originalContext/highFreqFactor kept, and those between interpolated smoothly.
+     */
+    public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, double originalContext) {}
+
     public LlamaConfig {
         check(dim > 0 && hiddenDim > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && vocabSize > 0 && seqLen > 0,
                 "every dimension must be positive");

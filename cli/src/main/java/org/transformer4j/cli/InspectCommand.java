@@ -10,7 +10,9 @@ import java.util.concurrent.Callable;
 import org.transformer4j.T4jException;
 import org.transformer4j.autograd.GradMode;
 import org.transformer4j.io.Npy;
+import org.transformer4j.model.CausalLM;
 import org.transformer4j.model.GPT;
+import org.transformer4j.model.Llama;
 import org.transformer4j.nn.Capture;
 import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.tensor.Tensor;
@@ -54,31 +56,42 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         LoadedModel loaded = LoadedModel.open(model);
-        if (!(loaded.model() instanceof GPT gpt)) {
-            throw new T4jException(model + ": inspect supports GPT models");
-        }
+        CausalLM lm = loaded.model();
         int[] ids = prompt.ids(loaded);
         int t = ids.length;
-        if (t > gpt.config.blockSize()) {
-            throw new T4jException("the prompt has " + t + " tokens; this model's context is " + gpt.config.blockSize());
+        if (t > lm.contextLength()) {
+            throw new T4jException("the prompt has " + t + " tokens; this model's context is " + lm.contextLength());
         }
         for (int i = 0; i < t; i++) {
-            if (ids[i] < 0 || ids[i] >= gpt.vocabSize()) {
+            if (ids[i] < 0 || ids[i] >= lm.vocabSize()) {
                 throw new T4jException("token id " + ids[i] + " at position " + i + " is outside the vocabulary of size "
-                        + gpt.vocabSize());
+                        + lm.vocabSize());
             }
         }
         Capture capture = new Capture(attentionOut != null);
-        GPT.Output out;
+        Tensor logits;
+        int c;
+        int heads;
         try (var noGrad = GradMode.off()) {
-            gpt.train(false);
-            out = gpt.forward(ids, 1, t, null, ForwardContext.capturing(capture));
+            switch (lm) {
+                case GPT gpt -> {
+                    gpt.train(false);
+                    logits = gpt.forward(ids, 1, t, null, ForwardContext.capturing(capture)).logits();
+                    c = gpt.config.nEmbd();
+                    heads = gpt.config.nHead();
+                }
+                case Llama llama -> {
+                    logits = llama.forward(ids, capture);
+                    c = llama.config.dim();
+                    heads = llama.config.nHeads();
+                }
+                default -> throw new T4jException(model + ": inspect does not support this kind of model yet");
+            }
         }
-        int v = gpt.vocabSize();
-        int c = gpt.config.nEmbd();
+        int v = lm.vocabSize();
         PrintWriter w = spec.commandLine().getOut();
         if (logitsOut != null) {
-            Npy.writeFloats(logitsOut, out.logits().data(), t, v);
+            Npy.writeFloats(logitsOut, logits.data(), t, v);
             w.printf("wrote %s: logits [%d, %d]%n", logitsOut, t, v);
         }
         if (hiddenOut != null) {
@@ -92,7 +105,7 @@ public final class InspectCommand implements Callable<Integer> {
         }
         if (attentionOut != null) {
             List<Tensor> as = capture.attentions();
-            int h = gpt.config.nHead();
+            int h = heads;
             float[] all = new float[as.size() * h * t * t];
             for (int l = 0; l < as.size(); l++) {
                 System.arraycopy(as.get(l).data(), 0, all, l * h * t * t, h * t * t);
@@ -100,7 +113,7 @@ public final class InspectCommand implements Callable<Integer> {
             Npy.writeFloats(attentionOut, all, as.size(), h, t, t);
             w.printf("wrote %s: attention [%d, %d, %d, %d]%n", attentionOut, as.size(), h, t, t);
         }
-        printTop(w, out.logits().data(), (t - 1) * v, v, loaded);
+        printTop(w, logits.data(), (t - 1) * v, v, loaded);
         w.flush();
         return Cli.EXIT_OK;
     }

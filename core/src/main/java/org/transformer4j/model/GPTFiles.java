@@ -83,7 +83,7 @@ public final class GPTFiles {
         Map<String, Object> m = Json.parseObject(file);
         String type = Json.getString(m, "model_type", "gpt2");
         if (!type.equals("gpt2")) {
-            throw new T4jException(file + ": model_type '" + type + "' is not supported here (expected gpt2)");
+            throw new T4jException(file + ": model_type '" + type + "' is not supported (supported: gpt2, llama)");
         }
         try {
             int nEmbd = Json.getInt(m, "n_embd");

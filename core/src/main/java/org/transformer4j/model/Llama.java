@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
+import org.transformer4j.nn.Capture;
 import org.transformer4j.nn.KVCache;
 import org.transformer4j.tensor.Tensor;
 
@@ -82,6 +83,19 @@ public final class Llama implements CausalLM {
 
     @Override
     public float[] forwardCached(int[] tokens, KVCache cache) {
+        return run(tokens, cache, null, false).data();
+    }
+
+    /**
+     * The logits [T, V] at every position of {@code tokens} (a fresh sequence), recording into {@code capture}
+     * (may be null) the hidden states, entry 0 the embedding output and entry i the output of block i before the
+     * final norm, and the attention weights [1, n_heads, T, T] when it asks for them.
+     */
+    public Tensor forward(int[] tokens, Capture capture) {
+        return run(tokens, newCache(tokens.length), capture, true);
+    }
+
+    private Tensor run(int[] tokens, KVCache cache, Capture capture, boolean allPositions) {
         int t = tokens.length;
         int past = cache.length();
         if (t == 0 || past + t > cache.capacity()) {
@@ -91,6 +105,9 @@ public final class Llama implements CausalLM {
         LlamaConfig c = config;
         int kvDim = c.kvDim();
         Tensor x = Ops.embedding(tokenEmbeddings, tokens, 1, t);
+        if (capture != null) {
+            capture.hidden(x);
+        }
         for (int l = 0; l < layers.length; l++) {
             Layer w = layers[l];
             Tensor h = Ops.rmsNorm(x, w.attentionNorm(), c.normEps());
@@ -104,16 +121,24 @@ public final class Llama implements CausalLM {
             int s = past + t;
             Tensor keys = expandKvHeads(cache.keys(l), s);
             Tensor values = expandKvHeads(cache.values(l), s);
+            float[] probs = capture != null && capture.wantsAttention() ? new float[c.nHeads() * t * s] : null;
             Tensor att = Ops.attention(q, keys, values, c.nHeads(), AttentionMask.causal(past),
-                    (float) (1.0 / Math.sqrt(c.headSize())), null, null);
+                    (float) (1.0 / Math.sqrt(c.headSize())), null, probs);
+            if (probs != null) {
+                capture.attention(Tensor.of(probs, 1, c.nHeads(), t, s));
+            }
             x = Ops.add(x, Ops.linear(att, w.wo(), null));
             h = Ops.rmsNorm(x, w.ffnNorm(), c.normEps());
             Tensor gate = Ops.silu(Ops.linear(h, w.w1(), null));
             x = Ops.add(x, Ops.linear(Ops.mul(gate, Ops.linear(h, w.w3(), null)), w.w2(), null));
+            if (capture != null) {
+                capture.hidden(x);
+            }
         }
         cache.advance(t);
-        Tensor last = Tensor.of(Arrays.copyOfRange(x.data(), (t - 1) * c.dim(), t * c.dim()), 1, c.dim());
-        return Ops.linear(Ops.rmsNorm(last, finalNorm, c.normEps()), classifier, null).data();
+        Tensor last = allPositions ? x
+                : Tensor.of(Arrays.copyOfRange(x.data(), (t - 1) * c.dim(), t * c.dim()), 1, c.dim());
+        return Ops.linear(Ops.rmsNorm(last, finalNorm, c.normEps()), classifier, null);
     }
 
     /**

@@ -57,4 +57,36 @@ class LlamaReferenceTest {
         }
         assertThat(out).containsExactly(expected);
     }
+
+    @Test
+    void hiddenStatesOfEveryBlockMatchTransformers() {
+        Llama model = LlamaFiles.load(FIXTURE.resolve("model"));
+        double[] ids;
+        double[] ref;
+        double[] refLogits;
+        try (SafetensorsFile sf = SafetensorsFile.open(FIXTURE.resolve("reference.safetensors"))) {
+            ids = sf.readDoubles("input_ids");
+            ref = sf.readDoubles("hidden_states");
+            refLogits = sf.readDoubles("logits");
+        }
+        int[] tokens = java.util.Arrays.stream(ids).mapToInt(d -> (int) d).toArray();
+        org.transformer4j.nn.Capture capture = new org.transformer4j.nn.Capture(true);
+        float[] logits;
+        try (var noGrad = GradMode.off()) {
+            logits = model.forward(tokens, capture).data();
+        }
+        for (int i = 0; i < logits.length; i++) {
+            assertThat(Math.abs(logits[i] - refLogits[i])).isLessThan(1e-4f);
+        }
+        var hidden = capture.hiddenStates();
+        assertThat(hidden).hasSize(model.config.nLayers() + 1);
+        int per = tokens.length * model.config.dim();
+        for (int l = 0; l < hidden.size(); l++) {
+            float[] h = hidden.get(l).data();
+            for (int i = 0; i < per; i++) {
+                assertThat(Math.abs(h[i] - ref[l * per + i])).as("hidden %d", l).isLessThan(1e-4f);
+            }
+        }
+        assertThat(capture.attentions()).hasSize(model.config.nLayers());
+    }
 }

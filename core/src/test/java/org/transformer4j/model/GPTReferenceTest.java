@@ -128,4 +128,35 @@ class GPTReferenceTest {
         assertThat(ids).containsExactly(expected);
         assertThat(Files.exists(FIXTURE.resolve("make_gpt_fixture.py"))).isTrue();
     }
+
+    /**
+     * A checkpoint stored as the released gpt2 one is: GPT-2's tanh GELU ("gelu_new"), plain tensor names, the
+     * attention-mask buffers and a copy of the tied lm_head.weight. Logits within 1e-4 of transformers (float64)
+     * and 20 greedy tokens identical.
+     */
+    @Test
+    void gpt2StyleCheckpointMatchesTransformers() {
+        GPT gpt2 = GPTFiles.load(FIXTURE.resolve("gpt2_style"));
+        assertThat(gpt2.config.tanhGelu()).isTrue();
+        double[] ids;
+        double[] expected;
+        try (SafetensorsFile sf = SafetensorsFile.open(FIXTURE.resolve("gpt2_style_reference.safetensors"))) {
+            ids = sf.readDoubles("input_ids");
+            expected = sf.readDoubles("logits");
+        }
+        float[] logits;
+        try (var noGrad = GradMode.off()) {
+            logits = gpt2.forward(ints(ids), 1, ids.length, null, ForwardContext.INFERENCE).logits().data();
+        }
+        assertThat(maxAbsDiff(logits, expected)).isLessThan(1e-4);
+        Map<String, Object> g = Json.parseObject(FIXTURE.resolve("gpt2_style_greedy.json"));
+        int[] prompt = Json.getList(g, "prompt_ids").stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+        int[] greedy = Json.getList(g, "greedy_ids").stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+        int[] out;
+        try (var noGrad = GradMode.off()) {
+            out = new Generator(gpt2).generate(prompt, greedy.length, new Sampler(SamplingParams.greedy(), 0),
+                    id -> true).ids();
+        }
+        assertThat(out).containsExactly(greedy);
+    }
 }

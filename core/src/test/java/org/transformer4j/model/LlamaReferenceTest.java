@@ -58,6 +58,41 @@ class LlamaReferenceTest {
         assertThat(out).containsExactly(expected);
     }
 
+    /**
+     * The same model described the way most published checkpoints are (transformers 4: rope_theta at the top level
+     * and rope_scaling with "rope_type", or the older "type") loads to the same function.
+     */
+    @Test
+    void olderRopeConfigSpellingsGiveTheSameModel(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Map<String, Object> cfg = new java.util.LinkedHashMap<>(Json.parseObject(FIXTURE.resolve("model/config.json")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> rope = new java.util.LinkedHashMap<>((Map<String, Object>) cfg.remove("rope_parameters"));
+        cfg.put("rope_theta", rope.remove("rope_theta"));
+        for (String typeKey : new String[] {"rope_type", "type"}) {
+            Map<String, Object> scaling = new java.util.LinkedHashMap<>(rope);
+            scaling.put(typeKey, scaling.remove("rope_type"));
+            cfg.put("rope_scaling", scaling);
+            Path dir = tmp.resolve(typeKey);
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.copy(FIXTURE.resolve("model/model.safetensors"), dir.resolve("model.safetensors"));
+            java.nio.file.Files.writeString(dir.resolve("config.json"), Json.writePretty(cfg));
+            Llama a = LlamaFiles.load(FIXTURE.resolve("model"));
+            Llama b = LlamaFiles.load(dir);
+            int[] prompt = {1, 17, 42, 3, 9, 30, 11, 5, 60, 2, 4, 8, 16, 33, 21, 7, 13};
+            try (var noGrad = GradMode.off()) {
+                assertThat(b.forwardCached(prompt, b.newCache(32))).containsExactly(a.forwardCached(prompt,
+                        a.newCache(32)));
+            }
+        }
+        // and an unknown rope type is named in the error
+        cfg.put("rope_scaling", Map.of("rope_type", "yarn", "factor", 2.0));
+        Path bad = tmp.resolve("bad");
+        java.nio.file.Files.createDirectories(bad);
+        java.nio.file.Files.writeString(bad.resolve("config.json"), Json.writePretty(cfg));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LlamaFiles.readConfig(bad))
+                .hasMessageContaining("config.json").hasMessageContaining("yarn");
+    }
+
     @Test
     void hiddenStatesOfEveryBlockMatchTransformers() {
         Llama model = LlamaFiles.load(FIXTURE.resolve("model"));

@@ -126,6 +126,7 @@ public final class GPTFiles {
                 Tensor t = e.getValue();
                 boolean conv = isConv1D(name);
                 int[] expected = conv ? new int[] {t.dim(1), t.dim(0)} : t.shape();
+                requireFloat(file, sf, stored);
                 int[] actual = sf.info(stored).shape();
                 if (!Arrays.equals(expected, actual)) {
                     throw new T4jException(file + ": tensor '" + stored + "' has shape " + Arrays.toString(actual)
@@ -136,6 +137,14 @@ public final class GPTFiles {
             }
         }
         return model;
+    }
+
+    /** A weight must be stored as a floating-point type (F32, F16, BF16, F64), not as integers or booleans. */
+    static void requireFloat(Path where, TensorReader r, String name) {
+        var dtype = r.info(name).dtype();
+        if (!dtype.isFloatingPoint() || dtype.byteSize() < 2) {
+            throw new T4jException(where + ": tensor '" + name + "' has dtype " + dtype + ", expected F32, F16, BF16 or F64");
+        }
     }
 
     /** The double with the float's shortest decimal form (1e-5f is written 1e-05, not 9.99999974737875e-06). */

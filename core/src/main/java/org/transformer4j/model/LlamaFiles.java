@@ -93,6 +93,7 @@ public final class LlamaFiles {
         if (!r.contains(name)) {
             throw new T4jException(dir + ": missing tensor '" + name + "'");
         }
+        GPTFiles.requireFloat(dir, r, name);
         int[] actual = r.info(name).shape();
         if (!Arrays.equals(actual, shape)) {
             throw new T4jException(dir + ": tensor '" + name + "' has shape " + Arrays.toString(actual)

@@ -87,4 +87,40 @@ class GPTExportTest {
             }
         }
     }
+
+    /** Bad files name the file and the tensor: a wrong dtype, a wrong shape, a missing tensor, an unknown model. */
+    @Test
+    void badCheckpointsNameTheFileAndTheTensor() throws Exception {
+        Map<String, TensorData> tensors = new LinkedHashMap<>();
+        try (SafetensorsFile theirs = SafetensorsFile.open(FIXTURE.resolve("model.safetensors"))) {
+            for (String name : theirs.names()) {
+                tensors.put(name, TensorData.f32(theirs.readFloats(name), theirs.info(name).shape()));
+            }
+        }
+        String victim = "transformer.h.1.mlp.c_fc.weight";
+        int[] shape = tensors.get(victim).shape();
+        Map<String, org.junit.jupiter.api.function.Executable> cases = new LinkedHashMap<>();
+        Map<String, TensorData> wrongDtype = new LinkedHashMap<>(tensors);
+        long[] longs = new long[shape[0] * shape[1]];
+        wrongDtype.put(victim, TensorData.i64(longs, shape));
+        Map<String, TensorData> wrongShape = new LinkedHashMap<>(tensors);
+        wrongShape.put(victim, TensorData.f32(new float[shape[0] * shape[1]], shape[1], shape[0]));
+        Map<String, TensorData> missing = new LinkedHashMap<>(tensors);
+        missing.remove(victim);
+        for (var c : Map.of("dtype I64", wrongDtype, "has shape", wrongShape, "missing tensor", missing).entrySet()) {
+            Path dir = tmp.resolve(c.getKey().replace(' ', '_'));
+            Files.createDirectories(dir);
+            Files.copy(FIXTURE.resolve("config.json"), dir.resolve("config.json"));
+            Safetensors.write(dir.resolve("model.safetensors"), c.getValue(), null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> GPTFiles.load(dir))
+                    .isInstanceOf(org.transformer4j.T4jException.class)
+                    .hasMessageContaining(dir.toString()).hasMessageContaining("h.1.mlp.c_fc.weight")
+                    .hasMessageContaining(c.getKey());
+        }
+        Path unknown = tmp.resolve("unknown");
+        Files.createDirectories(unknown);
+        Files.writeString(unknown.resolve("config.json"), "{\"model_type\": \"mamba\"}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> GPTFiles.load(unknown))
+                .hasMessageContaining("config.json").hasMessageContaining("mamba");
+    }
 }

@@ -57,26 +57,32 @@ public final class Attention {
         long work = 2L * d.queries() * d.keys() * hd;
         ElementWise.forRows(pairs, work, (p0, p1) -> {
             float[] scratch = p == null ? new float[d.keys()] : null;
+            float[] kT = new float[hd * d.keys()];
             for (int pair = p0; pair < p1; pair++) {
-                forwardPair(d, pair / d.heads(), pair % d.heads(), q, k, v, bias, scale, out, p, keep, scratch);
+                forwardPair(d, pair / d.heads(), pair % d.heads(), q, k, v, bias, scale, out, p, keep, scratch, kT);
             }
         });
     }
 
     private static void forwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] bias,
-                                    float scale, float[] out, float[] p, float[] keep, float[] scratch) {
+                                    float scale, float[] out, float[] p, float[] keep, float[] scratch,
+                                    float[] kT) {
         int T = d.queries();
         int S = d.keys();
         int C = d.channels();
         int hd = d.headDim();
         int col = h * hd;
+        // This head's keys transposed, kT[j][s] = k_s[j], so that a query's scores over all keys are hd
+        // vectorised multiply-adds along s instead of one dot product (and one lane reduction) per key.
+        transposeHead(k, b, S, C, col, hd, kT);
         for (int t = 0; t < T; t++) {
             int qOff = (b * T + t) * C + col;
             float[] row = p == null ? scratch : p;
             int rOff = p == null ? 0 : ((b * d.heads() + h) * T + t) * S;
             int n = d.visible(b, t);
-            for (int s = 0; s < n; s++) {
-                row[rOff + s] = scale * ElementWise.dot(q, qOff, k, (b * S + s) * C + col, hd);
+            Arrays.fill(row, rOff, rOff + n, 0f);
+            for (int j = 0; j < hd; j++) {
+                ElementWise.axpy(n, scale * q[qOff + j], kT, j * S, row, rOff);
             }
             if (bias != null) {
                 int bOff = (h * T + t) * S;
@@ -125,8 +131,9 @@ public final class Attention {
         float[] dsAll = gBias == null ? null : new float[p.length];
         ElementWise.forRows(pairs, 4L * T * S * hd, (p0, p1) -> {
             float[] ds = new float[S];
+            float[] vT = new float[hd * S];
             for (int pair = p0; pair < p1; pair++) {
-                backwardPair(d, pair / H, pair % H, q, k, v, p, keep, scale, g, gq, gk, gv, dsAll, ds);
+                backwardPair(d, pair / H, pair % H, q, k, v, p, keep, scale, g, gq, gk, gv, dsAll, ds, vT);
             }
         });
         if (gBias != null) {
@@ -149,23 +156,29 @@ public final class Attention {
 
     private static void backwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] p, float[] keep,
                                      float scale, float[] g, float[] gq, float[] gk, float[] gv, float[] dsAll,
-                                     float[] ds) {
+                                     float[] ds, float[] vT) {
         int T = d.queries();
         int S = d.keys();
         int C = d.channels();
         int hd = d.headDim();
         int col = h * hd;
+        transposeHead(v, b, S, C, col, hd, vT);
         for (int t = 0; t < T; t++) {
             int qOff = (b * T + t) * C + col;
             int pOff = ((b * d.heads() + h) * T + t) * S;
             int n = d.visible(b, t);
             // dP[s] = keep[s] * (g_t · v_s) (dropout's mask passes through), then dS = P * (dP - sum(P * dP)):
-            // the softmax Jacobian, taken at the undropped probabilities.
+            // the softmax Jacobian, taken at the undropped probabilities. g_t · v_s for all s at once from the
+            // transposed values, as the forward does for the scores.
+            Arrays.fill(ds, 0, n, 0f);
+            for (int j = 0; j < hd; j++) {
+                ElementWise.axpy(n, g[qOff + j], vT, j * S, ds, 0);
+            }
             float dot = 0f;
             for (int s = 0; s < n; s++) {
                 int kvOff = (b * S + s) * C + col;
                 float m = keep == null ? 1f : keep[pOff + s];
-                float dp = m * ElementWise.dot(g, qOff, v, kvOff, hd);
+                float dp = m * ds[s];
                 ds[s] = dp;
                 dot += dp * p[pOff + s];
                 if (gv != null) {
@@ -187,6 +200,16 @@ public final class Attention {
             }
             if (dsAll != null) {
                 System.arraycopy(ds, 0, dsAll, pOff, n);
+            }
+        }
+    }
+
+    /** dst[j * S + s] = src[(b * S + s) * C + col + j]: one head of one batch row, transposed to [hd, S]. */
+    private static void transposeHead(float[] src, int b, int S, int C, int col, int hd, float[] dst) {
+        for (int s = 0; s < S; s++) {
+            int o = (b * S + s) * C + col;
+            for (int j = 0; j < hd; j++) {
+                dst[j * S + s] = src[o + j];
             }
         }
     }

@@ -87,18 +87,23 @@ public final class Activations {
     /*
      * Each kernel is written out as its own loop (no functional interface for the per-vector function): a
      * FloatVector passed through a megamorphic interface call cannot be kept in registers and gets boxed.
-     * Op codes select the per-vector function inside one loop; the switch is loop-invariant, so it is cheap.
+     * Op codes select the per-op loop (see forwardGeluExactLoop for why the loops are not shared); the scalar
+     * tails share forwardS / derivS, which perform the same operations as the vector functions.
      */
     private static final int GELU_EXACT = 0;
     private static final int GELU_TANH = 1;
     private static final int SILU = 2;
 
-    private static FloatVector forwardV(int op, FloatVector v) {
-        return switch (op) {
-            case GELU_EXACT -> v.mul(0.5f).mul(erf(v.mul(INV_SQRT2)).add(1f));
-            case GELU_TANH -> v.mul(0.5f).mul(VectorMath.tanh(tanhArg(v)).add(1f));
-            default -> v.mul(sigmoid(v));
-        };
+    private static FloatVector forwardGeluExact(FloatVector v) {
+        return v.mul(0.5f).mul(erf(v.mul(INV_SQRT2)).add(1f));
+    }
+
+    private static FloatVector forwardGeluTanh(FloatVector v) {
+        return v.mul(0.5f).mul(VectorMath.tanh(tanhArg(v)).add(1f));
+    }
+
+    private static FloatVector forwardSilu(FloatVector v) {
+        return v.mul(sigmoid(v));
     }
 
     private static float forwardS(int op, float a) {
@@ -109,28 +114,29 @@ public final class Activations {
         };
     }
 
-    /** The derivative f'(x) of each op. */
-    private static FloatVector derivV(int op, FloatVector v) {
-        switch (op) {
-            case GELU_EXACT -> {
-                // Phi(x) + x * phi(x)
-                FloatVector cdf = erf(v.mul(INV_SQRT2)).add(1f).mul(0.5f);
-                FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
-                return v.fma(pdf, cdf);
-            }
-            case GELU_TANH -> {
-                // (1 + t)/2 + x/2 * (1 - t^2) * sqrt(2/pi) * (1 + 3 * 0.044715 x^2)
-                FloatVector t = VectorMath.tanh(tanhArg(v));
-                FloatVector du = v.mul(v).fma(3 * GELU_CUBIC, 1f).mul(SQRT_2_OVER_PI);
-                FloatVector sech2 = t.mul(t).neg().add(1f);
-                return t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(du));
-            }
-            default -> {
-                // sigmoid(x) * (1 + x * (1 - sigmoid(x)))
-                FloatVector sg = sigmoid(v);
-                return sg.mul(v.mul(sg.neg().add(1f)).add(1f));
-            }
-        }
+    /** Phi(x), the first term of GELU'(x) = Phi(x) + x * phi(x). */
+    private static FloatVector geluExactCdf(FloatVector v) {
+        return erf(v.mul(INV_SQRT2)).add(1f).mul(0.5f);
+    }
+
+    /** GELU'(x) = Phi(x) + x * phi(x), given Phi(x). */
+    private static FloatVector derivGeluExact(FloatVector v, FloatVector cdf) {
+        FloatVector pdf = VectorMath.exp(v.mul(v).mul(-0.5f)).mul(INV_SQRT_2PI);
+        return v.fma(pdf, cdf);
+    }
+
+    /** (1 + t)/2 + x/2 * (1 - t^2) * sqrt(2/pi) * (1 + 3 * 0.044715 x^2). */
+    private static FloatVector derivGeluTanh(FloatVector v) {
+        FloatVector t = VectorMath.tanh(tanhArg(v));
+        FloatVector du = v.mul(v).fma(3 * GELU_CUBIC, 1f).mul(SQRT_2_OVER_PI);
+        FloatVector sech2 = t.mul(t).neg().add(1f);
+        return t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(sech2).mul(du));
+    }
+
+    /** sigmoid(x) * (1 + x * (1 - sigmoid(x))). */
+    private static FloatVector derivSilu(FloatVector v) {
+        FloatVector sg = sigmoid(v);
+        return sg.mul(v.mul(sg.neg().add(1f)).add(1f));
     }
 
     private static float derivS(int op, float a) {
@@ -164,28 +170,104 @@ public final class Activations {
 
     private static void forward(int op, float[] x, float[] out, int n) {
         ElementWise.forElements(n, (from, to) -> {
-            int i = from;
-            for (int end = from + F.loopBound(to - from); i < end; i += L) {
-                forwardV(op, FloatVector.fromArray(F, x, i)).intoArray(out, i);
+            int end = from + F.loopBound(to - from);
+            switch (op) {
+                case GELU_EXACT -> forwardGeluExactLoop(x, out, from, end);
+                case GELU_TANH -> forwardGeluTanhLoop(x, out, from, end);
+                default -> forwardSiluLoop(x, out, from, end);
             }
-            for (; i < to; i++) {
+            for (int i = end; i < to; i++) {
                 out[i] = forwardS(op, x[i]);
             }
         });
     }
 
+    /*
+     * One vector loop per op, each calling only its own per-vector function. With the switch inside one shared
+     * loop, C2 inlined all three functions into one compilation unit, hit its node-count inlining cutoff and left
+     * VectorMath.exp as an out-of-line call; a vector crossing a non-inlined call is boxed and the callee's
+     * vector ops then run the non-intrinsic Java fallback (FloatVector.lanewiseTemplate in profiles, ~4% of a
+     * training step). Small per-op loops keep every vector op inlined and intrinsic.
+     */
+    private static void forwardGeluExactLoop(float[] x, float[] out, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            forwardGeluExact(FloatVector.fromArray(F, x, i)).intoArray(out, i);
+        }
+    }
+
+    private static void forwardGeluTanhLoop(float[] x, float[] out, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            forwardGeluTanh(FloatVector.fromArray(F, x, i)).intoArray(out, i);
+        }
+    }
+
+    private static void forwardSiluLoop(float[] x, float[] out, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            forwardSilu(FloatVector.fromArray(F, x, i)).intoArray(out, i);
+        }
+    }
+
     /** gx += g * f'(x). */
     private static void backwardAcc(int op, float[] x, float[] g, float[] gx, int n) {
         ElementWise.forElements(n, (from, to) -> {
-            int i = from;
-            for (int end = from + F.loopBound(to - from); i < end; i += L) {
-                FloatVector d = derivV(op, FloatVector.fromArray(F, x, i));
-                d.fma(FloatVector.fromArray(F, g, i), FloatVector.fromArray(F, gx, i)).intoArray(gx, i);
+            int end = from + F.loopBound(to - from);
+            switch (op) {
+                case GELU_EXACT -> backwardGeluExactLoop(x, g, gx, from, end);
+                case GELU_TANH -> backwardGeluTanhLoop(x, g, gx, from, end);
+                default -> backwardSiluLoop(x, g, gx, from, end);
             }
-            for (; i < to; i++) {
+            for (int i = end; i < to; i++) {
                 gx[i] += derivS(op, x[i]) * g[i];
             }
         });
+    }
+
+    // One loop per op, for the reason given above forwardGeluExactLoop.
+    /**
+     * Block of elements per pass of {@link #backwardGeluExactLoop}: its Phi(x) buffer (2 KB) stays in L1.
+     * A multiple of every vector length.
+     */
+    private static final int GELU_BLOCK = 512;
+
+    /*
+     * Two passes per block, Phi(x) (erf) into a buffer, then phi(x) (exp) and the update: erf and exp together
+     * still exceeded C2's node-count inlining cutoff in one loop and left exp out of line. Same operations in the
+     * same order as derivS, so the results are unchanged.
+     */
+    private static void backwardGeluExactLoop(float[] x, float[] g, float[] gx, int from, int end) {
+        float[] cdf = new float[Math.min(GELU_BLOCK, end - from)];
+        for (int b = from; b < end; b += GELU_BLOCK) {
+            int e = Math.min(end, b + GELU_BLOCK);
+            geluExactCdfLoop(x, cdf, b, e);
+            geluExactUpdateLoop(x, cdf, g, gx, b, e);
+        }
+    }
+
+    private static void geluExactCdfLoop(float[] x, float[] cdf, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            geluExactCdf(FloatVector.fromArray(F, x, i)).intoArray(cdf, i - from);
+        }
+    }
+
+    private static void geluExactUpdateLoop(float[] x, float[] cdf, float[] g, float[] gx, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            FloatVector d = derivGeluExact(FloatVector.fromArray(F, x, i), FloatVector.fromArray(F, cdf, i - from));
+            d.fma(FloatVector.fromArray(F, g, i), FloatVector.fromArray(F, gx, i)).intoArray(gx, i);
+        }
+    }
+
+    private static void backwardGeluTanhLoop(float[] x, float[] g, float[] gx, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            FloatVector d = derivGeluTanh(FloatVector.fromArray(F, x, i));
+            d.fma(FloatVector.fromArray(F, g, i), FloatVector.fromArray(F, gx, i)).intoArray(gx, i);
+        }
+    }
+
+    private static void backwardSiluLoop(float[] x, float[] g, float[] gx, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            FloatVector d = derivSilu(FloatVector.fromArray(F, x, i));
+            d.fma(FloatVector.fromArray(F, g, i), FloatVector.fromArray(F, gx, i)).intoArray(gx, i);
+        }
     }
 
     /** out = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 (exact GELU). */

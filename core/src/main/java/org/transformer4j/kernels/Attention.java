@@ -55,34 +55,53 @@ public final class Attention {
         int hd = d.headDim();
         int pairs = d.batch() * d.heads();
         long work = 2L * d.queries() * d.keys() * hd;
+        int rows = d.queries() * d.keys();
         ElementWise.forRows(pairs, work, (p0, p1) -> {
-            float[] scratch = p == null ? new float[d.keys()] : null;
-            float[] kT = new float[hd * d.keys()];
+            float[] logits = p == null ? new float[rows] : null;
+            float[] weights = keep == null ? null : new float[rows];
             for (int pair = p0; pair < p1; pair++) {
-                forwardPair(d, pair / d.heads(), pair % d.heads(), q, k, v, bias, scale, out, p, keep, scratch, kT);
+                forwardPair(d, pair / d.heads(), pair % d.heads(), q, k, v, bias, scale, out, p, keep, logits,
+                        weights);
             }
         });
     }
 
+    /** Keys [0, kMax) are the only ones any query of batch row b may see; products stop there. */
+    private static int maxVisible(Dims d, int b) {
+        int n = 0;
+        for (int t = 0; t < d.queries(); t++) {
+            n = Math.max(n, d.visible(b, t));
+        }
+        return n;
+    }
+
+    /*
+     * One (batch, head) pair as three steps: the logits of all its queries against its visible keys in one GEMM
+     * (the head's columns addressed in place through the leading dimension C), the masked softmax per row, then
+     * out = P·V in a second GEMM. Per-(query, key) dot products spent most of their time in lane reductions;
+     * the GEMM kernel keeps whole tiles in registers. Causally masked logits are computed and then discarded,
+     * which costs less than the reductions did; their probabilities are exactly 0, so P·V is unchanged.
+     */
     private static void forwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] bias,
-                                    float scale, float[] out, float[] p, float[] keep, float[] scratch,
-                                    float[] kT) {
+                                    float scale, float[] out, float[] p, float[] keep, float[] logits,
+                                    float[] weights) {
         int T = d.queries();
         int S = d.keys();
         int C = d.channels();
         int hd = d.headDim();
         int col = h * hd;
-        // This head's keys transposed, kT[j][s] = k_s[j], so that a query's scores over all keys are hd
-        // vectorised multiply-adds along s instead of one dot product (and one lane reduction) per key.
-        transposeHead(k, b, S, C, col, hd, kT);
+        int qOff = b * T * C + col;
+        int kvOff = b * S * C + col;
+        int pairOff = (b * d.heads() + h) * T * S;
+        float[] row = p == null ? logits : p;
+        int base = p == null ? 0 : pairOff;
+        int kMax = maxVisible(d, b);
+        Gemm.nt(T, kMax, hd, q, qOff, C, k, kvOff, C, row, base, S, false);
         for (int t = 0; t < T; t++) {
-            int qOff = (b * T + t) * C + col;
-            float[] row = p == null ? scratch : p;
-            int rOff = p == null ? 0 : ((b * d.heads() + h) * T + t) * S;
+            int rOff = base + t * S;
             int n = d.visible(b, t);
-            Arrays.fill(row, rOff, rOff + n, 0f);
-            for (int j = 0; j < hd; j++) {
-                ElementWise.axpy(n, scale * q[qOff + j], kT, j * S, row, rOff);
+            for (int s = 0; s < n; s++) {
+                row[rOff + s] *= scale;
             }
             if (bias != null) {
                 int bOff = (h * T + t) * S;
@@ -90,7 +109,6 @@ public final class Attention {
                     row[rOff + s] += bias[bOff + s];
                 }
             }
-            Arrays.fill(out, qOff, qOff + hd, 0f);
             float max = ElementWise.max(row, rOff, n);
             if (max == Float.NEGATIVE_INFINITY) {
                 // No visible key (or all logits -inf): the row attends to nothing.
@@ -100,12 +118,15 @@ public final class Attention {
                 Softmax.scaleInPlace(row, rOff, n, 1f / sum);
             }
             Arrays.fill(row, rOff + n, rOff + S, 0f);
-            int kOff = ((b * d.heads() + h) * T + t) * S;
-            for (int s = 0; s < n; s++) {
-                float w = keep == null ? row[rOff + s] : row[rOff + s] * keep[kOff + s];
-                ElementWise.axpy(hd, w, v, (b * S + s) * C + col, out, qOff);
+            if (keep != null) {
+                int kOff = pairOff + t * S;
+                for (int s = 0; s < S; s++) {
+                    weights[t * S + s] = row[rOff + s] * keep[kOff + s];
+                }
             }
         }
+        float[] w = keep == null ? row : weights;
+        Gemm.nn(T, hd, kMax, w, keep == null ? base : 0, S, v, kvOff, C, out, qOff, C, false);
     }
 
     /**
@@ -130,10 +151,10 @@ public final class Attention {
         // several (batch, head) pairs of the same head would race).
         float[] dsAll = gBias == null ? null : new float[p.length];
         ElementWise.forRows(pairs, 4L * T * S * hd, (p0, p1) -> {
-            float[] ds = new float[S];
-            float[] vT = new float[hd * S];
+            float[] ds = new float[T * S];
+            float[] weights = keep == null ? null : new float[T * S];
             for (int pair = p0; pair < p1; pair++) {
-                backwardPair(d, pair / H, pair % H, q, k, v, p, keep, scale, g, gq, gk, gv, dsAll, ds, vT);
+                backwardPair(d, pair / H, pair % H, q, k, v, p, keep, scale, g, gq, gk, gv, dsAll, ds, weights);
             }
         });
         if (gBias != null) {
@@ -154,62 +175,63 @@ public final class Attention {
         }
     }
 
+    /*
+     * Per pair, as GEMMs over the head's columns in place (see forwardPair): dP = G·Vᵀ, then per row the softmax
+     * backward dS = P * (dP - sum(P * dP)) at the undropped probabilities, then gq += scale dS·K,
+     * gk += scale dSᵀ·Q and gv += (P ∘ keep)ᵀ·G. Entries of dS past a row's visible keys are 0.
+     */
     private static void backwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] p, float[] keep,
                                      float scale, float[] g, float[] gq, float[] gk, float[] gv, float[] dsAll,
-                                     float[] ds, float[] vT) {
+                                     float[] ds, float[] weights) {
         int T = d.queries();
         int S = d.keys();
         int C = d.channels();
         int hd = d.headDim();
         int col = h * hd;
-        transposeHead(v, b, S, C, col, hd, vT);
+        int qOff = b * T * C + col;
+        int kvOff = b * S * C + col;
+        int pairOff = (b * d.heads() + h) * T * S;
+        int kMax = maxVisible(d, b);
+        Gemm.nt(T, kMax, hd, g, qOff, C, v, kvOff, C, ds, 0, S, false);
         for (int t = 0; t < T; t++) {
-            int qOff = (b * T + t) * C + col;
-            int pOff = ((b * d.heads() + h) * T + t) * S;
+            int pOff = pairOff + t * S;
+            int r = t * S;
             int n = d.visible(b, t);
-            // dP[s] = keep[s] * (g_t · v_s) (dropout's mask passes through), then dS = P * (dP - sum(P * dP)):
-            // the softmax Jacobian, taken at the undropped probabilities. g_t · v_s for all s at once from the
-            // transposed values, as the forward does for the scores.
-            Arrays.fill(ds, 0, n, 0f);
-            for (int j = 0; j < hd; j++) {
-                ElementWise.axpy(n, g[qOff + j], vT, j * S, ds, 0);
-            }
+            // dP[s] = keep[s] * (g_t · v_s): dropout's mask passes through.
             float dot = 0f;
             for (int s = 0; s < n; s++) {
-                int kvOff = (b * S + s) * C + col;
                 float m = keep == null ? 1f : keep[pOff + s];
-                float dp = m * ds[s];
-                ds[s] = dp;
+                float dp = m * ds[r + s];
+                ds[r + s] = dp;
                 dot += dp * p[pOff + s];
-                if (gv != null) {
-                    ElementWise.axpy(hd, p[pOff + s] * m, g, qOff, gv, kvOff);
-                }
             }
             for (int s = 0; s < n; s++) {
-                ds[s] = p[pOff + s] * (ds[s] - dot);
+                ds[r + s] = p[pOff + s] * (ds[r + s] - dot);
             }
-            for (int s = 0; s < n; s++) {
-                int kvOff = (b * S + s) * C + col;
-                float a = scale * ds[s];
-                if (gq != null) {
-                    ElementWise.axpy(hd, a, k, kvOff, gq, qOff);
-                }
-                if (gk != null) {
-                    ElementWise.axpy(hd, a, q, qOff, gk, kvOff);
-                }
-            }
+            Arrays.fill(ds, r + n, r + kMax, 0f);
             if (dsAll != null) {
-                System.arraycopy(ds, 0, dsAll, pOff, n);
+                System.arraycopy(ds, r, dsAll, pOff, n);
+            }
+            for (int s = 0; s < n; s++) {
+                ds[r + s] *= scale;
+            }
+            if (keep != null) {
+                for (int s = 0; s < kMax; s++) {
+                    weights[r + s] = p[pOff + s] * keep[pOff + s];
+                }
             }
         }
-    }
-
-    /** dst[j * S + s] = src[(b * S + s) * C + col + j]: one head of one batch row, transposed to [hd, S]. */
-    private static void transposeHead(float[] src, int b, int S, int C, int col, int hd, float[] dst) {
-        for (int s = 0; s < S; s++) {
-            int o = (b * S + s) * C + col;
-            for (int j = 0; j < hd; j++) {
-                dst[j * S + s] = src[o + j];
+        if (gq != null) {
+            Gemm.nn(T, hd, kMax, ds, 0, S, k, kvOff, C, gq, qOff, C, true);
+        }
+        if (gk != null) {
+            Gemm.tn(kMax, hd, T, ds, 0, S, q, qOff, C, gk, kvOff, C, true);
+        }
+        if (gv != null) {
+            if (keep == null) {
+                Gemm.tn(kMax, hd, T, p, pairOff, S, g, qOff, C, gv, kvOff, C, true);
+            } else {
+                Gemm.tn(kMax, hd, T, weights, 0, S, g, qOff, C, gv, kvOff, C, true);
             }
         }
     }

@@ -135,7 +135,7 @@ class Gpt2FilesTest {
 
     @Test
     void tinyShakespeareGivesJTokkitsIds() throws Exception {
-        String text = Files.readString(Path.of("../data/tinyshakespeare.txt"));
+        String text = Files.readString(Path.of("../data/tinyshakespeare.txt")).substring(0, 300_000);
         int[] expected = Gpt2Tokenizer.get().encode(text);
         int[] got = ours.encode(text);
         assertSameIds(got, expected, "Tiny Shakespeare");

@@ -129,22 +129,91 @@ final class Bpe implements TokenModel {
             }
             i = next;
         }
-        // Merge the lowest-ranked pair, leftmost first, until none is left.
-        while (n > 1) {
-            int best = Integer.MAX_VALUE, at = -1;
-            for (int i = 0; i + 1 < n; i++) {
-                int r = ranks.get(key(sym[i], sym[i + 1]));
-                if (r >= 0 && r < best) {
-                    best = r;
-                    at = i;
-                }
-            }
-            if (at < 0) break;
-            sym[at] = mergedId[best];
-            System.arraycopy(sym, at + 2, sym, at + 1, n - at - 2);
-            n--;
+        return merge(sym, n);
+    }
+
+    /**
+     * Merges the lowest-ranked adjacent pair, leftmost first, until no pair has a rank. The symbols form a linked
+     * list and the candidate pairs a heap ordered by (rank, position), so a long word (Llama's files have no
+     * pre-tokenizer: a whole text can be one word) costs n log n rather than n squared.
+     */
+    private int[] merge(int[] id, int n) {
+        if (n < 2) return Arrays.copyOf(id, n);
+        int[] next = new int[n], prev = new int[n];
+        for (int i = 0; i < n; i++) {
+            next[i] = i + 1 < n ? i + 1 : -1;
+            prev[i] = i - 1;
         }
-        return Arrays.copyOf(sym, n);
+        LongHeap heap = new LongHeap(n);
+        for (int i = 0; i + 1 < n; i++) {
+            int r = ranks.get(key(id[i], id[i + 1]));
+            if (r >= 0) heap.push(((long) r << 32) | i);
+        }
+        int alive = n;
+        while (!heap.isEmpty()) {
+            long top = heap.pop();
+            int r = (int) (top >>> 32), at = (int) top;
+            int nx = next[at];
+            if (id[at] < 0 || nx < 0 || ranks.get(key(id[at], id[nx])) != r) continue;   // stale entry
+            id[at] = mergedId[r];
+            id[nx] = -1;
+            next[at] = next[nx];
+            if (next[nx] >= 0) prev[next[nx]] = at;
+            alive--;
+            if (prev[at] >= 0) {
+                int rp = ranks.get(key(id[prev[at]], id[at]));
+                if (rp >= 0) heap.push(((long) rp << 32) | prev[at]);
+            }
+            if (next[at] >= 0) {
+                int rn = ranks.get(key(id[at], id[next[at]]));
+                if (rn >= 0) heap.push(((long) rn << 32) | at);
+            }
+        }
+        int[] out = new int[alive];
+        for (int i = 0, k = 0; i >= 0; i = next[i]) out[k++] = id[i];
+        return out;
+    }
+
+    /** A binary min-heap of longs. */
+    private static final class LongHeap {
+        private long[] a;
+        private int n;
+
+        LongHeap(int capacity) {
+            a = new long[Math.max(4, capacity)];
+        }
+
+        boolean isEmpty() {
+            return n == 0;
+        }
+
+        void push(long v) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            int i = n++;
+            while (i > 0) {
+                int parent = (i - 1) >>> 1;
+                if (a[parent] <= v) break;
+                a[i] = a[parent];
+                i = parent;
+            }
+            a[i] = v;
+        }
+
+        long pop() {
+            long top = a[0];
+            long v = a[--n];
+            int i = 0;
+            while (true) {
+                int c = 2 * i + 1;
+                if (c >= n) break;
+                if (c + 1 < n && a[c + 1] < a[c]) c++;
+                if (a[c] >= v) break;
+                a[i] = a[c];
+                i = c;
+            }
+            a[i] = v;
+            return top;
+        }
     }
 
     @Override

@@ -17,11 +17,13 @@ final class AddedTokens {
     record Part(String text, int id, boolean atStart) {}
 
     private final Map<Character, List<Token>> byFirstChar = new HashMap<>();   // longest first
+    private final java.util.BitSet firstChars = new java.util.BitSet(128);      // quick test before the map
 
     AddedTokens(List<Token> tokens) {
         for (Token t : tokens) {
             if (t.content().isEmpty()) continue;
             byFirstChar.computeIfAbsent(t.content().charAt(0), c -> new ArrayList<>()).add(t);
+            firstChars.set(t.content().charAt(0));
         }
         for (List<Token> l : byFirstChar.values()) l.sort((x, y) -> y.content().length() - x.content().length());
     }
@@ -32,10 +34,14 @@ final class AddedTokens {
 
     /** Splits {@code text} into stretches and matched tokens. */
     void split(String text, boolean atStart, List<Part> out) {
+        if (byFirstChar.isEmpty()) {
+            out.add(new Part(text, -1, atStart));
+            return;
+        }
         int last = 0;   // end of the previous match: text from here on is not yet emitted
         int i = 0;
         while (i < text.length()) {
-            List<Token> cands = byFirstChar.get(text.charAt(i));
+            List<Token> cands = firstChars.get(text.charAt(i)) ? byFirstChar.get(text.charAt(i)) : null;
             Token hit = null;
             if (cands != null) {
                 for (Token t : cands) {

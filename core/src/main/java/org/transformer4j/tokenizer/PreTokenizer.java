@@ -138,6 +138,21 @@ interface PreTokenizer {
     /** Splits at every character matching {@code delim}, each such character being one delimiter match. */
     static void splitChars(Piece p, IntPredicate delim, Behavior b, java.util.function.Consumer<Piece> out) {
         String s = p.text();
+        if (b == Behavior.REMOVED || b == Behavior.ISOLATED) {   // the common cases, without the span lists
+            int start = 0;
+            for (int i = 0; i < s.length(); ) {
+                int cp = s.codePointAt(i);
+                int n = Character.charCount(cp);
+                if (delim.test(cp)) {
+                    if (i > start) out.accept(new Piece(s.substring(start, i), p.atStart() && start == 0));
+                    if (b == Behavior.ISOLATED) out.accept(new Piece(s.substring(i, i + n), p.atStart() && i == 0));
+                    start = i + n;
+                }
+                i += n;
+            }
+            if (start < s.length()) out.accept(new Piece(start == 0 ? s : s.substring(start), p.atStart() && start == 0));
+            return;
+        }
         List<int[]> matches = new ArrayList<>();
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);

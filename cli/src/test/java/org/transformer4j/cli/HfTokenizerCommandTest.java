@@ -23,7 +23,7 @@ class HfTokenizerCommandTest {
 
     @Test
     void tokenizeEncodesAndDecodesWithEachKindOfFile() {
-        for (String name : new String[] {"gpt2", "gpt2-files", "bert", "bert-cased", "t5", "llama", "bart"}) {
+        for (String name : new String[] {"gpt2", "gpt2-files", "bert", "bert-cased", "t5", "t5-spm", "llama", "bart"}) {
             Path dir = FIXTURES.resolve(name);
             Tokenizer tok = TokenizerFiles.load(dir).orElseThrow();
             String text = "Before we proceed any further, hear me speak.";

@@ -46,6 +46,18 @@ interface Normalizer {
                 String literal = Matcher.quoteReplacement(content);
                 yield s -> p.matcher(s).replaceAll(literal);
             }
+            case "Precompiled" -> {
+                Object cm = spec.raw("precompiled_charsmap");
+                if (cm == null) yield s -> s;
+                if (!(cm instanceof String b64)) throw spec.error("precompiled_charsmap", "expected a base64 string");
+                byte[] blob;
+                try {
+                    blob = java.util.Base64.getDecoder().decode(b64);
+                } catch (IllegalArgumentException e) {
+                    throw spec.error("precompiled_charsmap", "not valid base64: " + e.getMessage());
+                }
+                yield new Precompiled(blob, spec.where("precompiled_charsmap"));
+            }
             case "BertNormalizer" -> {
                 boolean lower = spec.bool("lowercase", true);
                 Object sa = spec.raw("strip_accents");
@@ -54,7 +66,7 @@ interface Normalizer {
                         sa == null ? lower : (Boolean) sa, lower);
             }
             default -> throw spec.error("type", "the normalizer \"" + type + "\" is not supported (supported: Sequence, "
-                    + "NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, BertNormalizer)");
+                    + "NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, BertNormalizer, Precompiled)");
         };
     }
 

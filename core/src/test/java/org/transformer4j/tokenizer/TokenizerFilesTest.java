@@ -26,6 +26,7 @@ class TokenizerFilesTest {
         assertThat(load("bert").specialTokens()).isEqualTo(new SpecialTokens(-1, -1, 1, 0, 2, 3, 4));
         assertThat(load("bert-cased").specialTokens()).isEqualTo(new SpecialTokens(-1, -1, 1, 0, 2, 3, 4));
         assertThat(load("t5").specialTokens()).isEqualTo(new SpecialTokens(-1, 1, 2, 0, -1, -1, -1));
+        assertThat(load("t5-spm").specialTokens()).isEqualTo(new SpecialTokens(-1, 1, 2, 0, -1, -1, -1));
         assertThat(load("bart").specialTokens()).isEqualTo(new SpecialTokens(0, 2, 3, 1, 0, 2, 800));
         assertThat(load("llama").specialTokens()).isEqualTo(new SpecialTokens(1, 2, 0, -1, -1, -1, -1));
         assertThat(load("gpt2").specialTokens()).isEqualTo(new SpecialTokens(0, 0, 0, -1, -1, -1, -1));
@@ -94,6 +95,9 @@ class TokenizerFilesTest {
                 .hasMessageStartingWith(tj + ": pre_tokenizer.pretokenizers[0].type: the pre-tokenizer \"UnicodeScripts\" is not supported");
         Files.writeString(tj, good.replace("\"unk_id\":2", "\"unk_id\":\"2\""));
         assertThatThrownBy(() -> TokenizerFiles.load(tmp)).hasMessage(tj + ": model.unk_id: expected an integer, found a string \"2\"");
+        String spm = Files.readString(ROOT.resolve("t5-spm/tokenizer.json"));
+        Files.writeString(tj, spm.replaceFirst("\"precompiled_charsmap\":\"[^\"]*\"", "\"precompiled_charsmap\":\"AAAA\""));
+        assertThatThrownBy(() -> TokenizerFiles.load(tmp)).hasMessageStartingWith(tj + ": normalizer.normalizers[0].precompiled_charsmap: the charsmap is 3 bytes, too short");
 
         String bpe = Files.readString(ROOT.resolve("gpt2/tokenizer.json"));
         Files.writeString(tj, bpe.replaceFirst("\"merges\":\\[\\[\"([^\"]*)\",\"([^\"]*)\"\\]", "\"merges\":[[\"$1\",\"nope\"]"));

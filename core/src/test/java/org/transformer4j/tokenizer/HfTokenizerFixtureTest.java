@@ -21,7 +21,7 @@ class HfTokenizerFixtureTest {
 
     @ParameterizedTest(name = "{0} (expected from {1})")
     @CsvSource({
-        "gpt2, gpt2", "gpt2-files, gpt2", "bart, bart", "bert, bert", "bert-cased, bert-cased",
+        "gpt2, gpt2", "gpt2-files, gpt2", "llama3, llama3", "bart, bart", "bert, bert", "bert-cased, bert-cased",
         "t5, t5", "t5-spm, t5-spm", "llama, llama", "llama-meta, llama-meta"})
     @SuppressWarnings("unchecked")
     void matchesThePythonTokenizer(String dir, String expectedDir) {

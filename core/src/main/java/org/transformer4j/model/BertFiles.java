@@ -114,7 +114,7 @@ public final class BertFiles {
         m.put("pad_token_id", 0);
         m.put("position_embedding_type", "absolute");
         m.put("tie_word_embeddings", true);
-        m.put("torch_dtype", "float32");
+        m.put("dtype", "float32");
         if (c.maskTokenId() >= 0) {
             m.put("mask_token_id", c.maskTokenId());
         }

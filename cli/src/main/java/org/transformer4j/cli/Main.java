@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
             SampleCommand.class,
             GenerateCommand.class,
             InspectCommand.class,
+            EmbedCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
             HelpCommand.class,

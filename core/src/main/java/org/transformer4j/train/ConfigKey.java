@@ -48,7 +48,9 @@ public enum ConfigKey {
     ARCH("arch", Type.STRING, "gpt", Rule.oneOf(TrainConfig.ARCHS)),
     THREADS("threads", Type.INT, 0, Rule.NON_NEGATIVE),
     ADAM_EPS("adam_eps", Type.DOUBLE, 1e-8, Rule.POSITIVE),
-    INIT_STD("init_std", Type.DOUBLE, 0.02, Rule.POSITIVE);
+    INIT_STD("init_std", Type.DOUBLE, 0.02, Rule.POSITIVE),
+    // BERT (arch=bert): the share of positions the masked-LM objective chooses
+    MLM_PROBABILITY("mlm_probability", Type.DOUBLE, 0.15, Rule.UNIT_INTERVAL);
 
     /** The type of a value; it decides how text and file values are converted. */
     public enum Type { INT, DOUBLE, BOOL, STRING }

@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
             GenerateCommand.class,
             InspectCommand.class,
             EmbedCommand.class,
+            FinetuneCommand.class,
+            ClassifyCommand.class,
             TokenizeCommand.class,
             BenchCommand.class,
             HelpCommand.class,

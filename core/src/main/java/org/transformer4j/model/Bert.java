@@ -156,6 +156,24 @@ public final class Bert extends Module {
     }
 
     /**
+     * This model with a fresh sequence-classification head for {@code labels} (and a pooler, if it had none): every
+     * parameter the two share is copied, the new ones are drawn from N(0, std²) with zero biases. The masked-LM
+     * head is dropped: fine-tuning does not train it.
+     */
+    public Bert withClassifier(List<String> labels, long seed, float std) {
+        Bert out = new Bert(config.withLabels(labels), false, true).initWeights(seed, std);
+        var mine = namedParameters();
+        for (var e : out.namedParameters().entrySet()) {
+            Tensor t = mine.get(e.getKey());
+            boolean newHead = e.getKey().startsWith("classifier.");
+            if (t != null && !newHead && t.sameShape(e.getValue())) {
+                System.arraycopy(t.data(), 0, e.getValue().data(), 0, t.size());
+            }
+        }
+        return out;
+    }
+
+    /**
      * The encoder's output [B, T, C] for B rows of T ids (row-major). {@code types} holds the token types (null:
      * all 0); {@code lengths} the number of real tokens of each row, the rest being padding on the right (null: no
      * padding). Outputs at padded positions are computed but meaningless. A {@link Capture} in {@code ctx} receives

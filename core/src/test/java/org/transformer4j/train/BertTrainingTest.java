@@ -94,6 +94,42 @@ class BertTrainingTest {
         assertThat(saved.mlm).isNotNull();
     }
 
+    /**
+     * arch=bert is deterministic and an interrupted run resumes exactly (the same masked batches and losses), with
+     * the model reloaded from its BertForMaskedLM checkpoint.
+     */
+    @Test
+    void interruptedBertRunResumesExactly() throws IOException {
+        String[] small = {"--batch_size=4", "--block_size=16", "--n_embd=32", "--n_head=2", "--max_iters=8",
+            "--eval_interval=4", "--eval_iters=2", "--lr_decay_iters=8", "--warmup_iters=2", "--dropout=0.1",
+            "--log_interval=1"};
+        Trainer.Result full;
+        Trainer.Result again;
+        try (DataDir d = DataDir.open(data)) {
+            full = new Trainer(config(tmp.resolve("full"), small), d, tmp.resolve("full"), TrainListener.SILENT).run();
+            again = new Trainer(config(tmp.resolve("again"), small), d, tmp.resolve("again"), TrainListener.SILENT).run();
+        }
+        assertThat(again.losses()).containsExactlyElementsOf(full.losses());
+        Path run = tmp.resolve("interrupted");
+        Trainer[] holder = new Trainer[1];
+        try (DataDir d = DataDir.open(data)) {
+            holder[0] = new Trainer(config(run, small), d, run, new TrainListener() {
+                @Override
+                public void onIter(int iter, double loss, double lr, double ms) {
+                    if (iter == 4) {
+                        holder[0].requestStop();
+                    }
+                }
+            });
+            assertThat(holder[0].run().stoppedEarly()).isTrue();
+            List<String> resume = new ArrayList<>(List.of(small));
+            resume.add("--init_from=resume");
+            Trainer.Result rest = new Trainer(config(run, resume.toArray(String[]::new)), d, run, TrainListener.SILENT)
+                    .run();
+            assertThat(rest.losses()).containsExactlyElementsOf(full.losses().subList(5, 9));
+        }
+    }
+
     /** 15% chosen; of those 80% [MASK], 10% random, 10% kept; unchosen positions are not targets; seeded. */
     @Test
     void maskingFollowsBertsProportionsAndIsAPureFunctionOfTheGenerator() {

@@ -65,27 +65,26 @@ public final class LlamaFiles {
         }
     }
 
+    /**
+     * Loads a LlamaForCausalLM directory: every parameter of {@link Llama} by its Hugging Face name, its shape
+     * checked against config.json. A tied model ignores a saved copy of lm_head.weight; an untied one without
+     * lm_head.weight falls back to the embedding (some exports drop it).
+     */
     public static Llama load(Path dir) {
         LlamaConfig c = readConfig(dir);
         try (TensorReader r = Safetensors.openDirectory(dir)) {
-            Tensor emb = read(r, dir, "model.embed_tokens.weight", c.vocabSize(), c.dim());
-            Llama.Layer[] layers = new Llama.Layer[c.nLayers()];
-            for (int l = 0; l < c.nLayers(); l++) {
-                String p = "model.layers." + l + ".";
-                layers[l] = new Llama.Layer(read(r, dir, p + "input_layernorm.weight", c.dim()),
-                        read(r, dir, p + "self_attn.q_proj.weight", c.dim(), c.dim()),
-                        read(r, dir, p + "self_attn.k_proj.weight", c.kvDim(), c.dim()),
-                        read(r, dir, p + "self_attn.v_proj.weight", c.kvDim(), c.dim()),
-                        read(r, dir, p + "self_attn.o_proj.weight", c.dim(), c.dim()),
-                        read(r, dir, p + "post_attention_layernorm.weight", c.dim()),
-                        read(r, dir, p + "mlp.gate_proj.weight", c.hiddenDim(), c.dim()),
-                        read(r, dir, p + "mlp.down_proj.weight", c.dim(), c.hiddenDim()),
-                        read(r, dir, p + "mlp.up_proj.weight", c.hiddenDim(), c.dim()));
+            if (!c.sharedClassifier() && !r.contains("lm_head.weight")) {
+                c = new LlamaConfig(c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(),
+                        c.seqLen(), c.normEps(), c.ropeTheta(), true, c.ropeInterleaved(), c.ropeScaling(),
+                        c.attentionDropout());
             }
-            Tensor norm = read(r, dir, "model.norm.weight", c.dim());
-            Tensor head = c.sharedClassifier() || !r.contains("lm_head.weight") ? emb
-                    : read(r, dir, "lm_head.weight", c.vocabSize(), c.dim());
-            return new Llama(c, emb, layers, norm, head);
+            Llama model = new Llama(c);
+            for (var e : model.namedParameters().entrySet()) {
+                Tensor p = e.getValue();
+                float[] v = read(r, dir, e.getKey(), p.shape()).data();
+                System.arraycopy(v, 0, p.data(), 0, v.length);
+            }
+            return model;
         }
     }
 

@@ -84,6 +84,10 @@ public final class LlamaFiles {
         m.put("mlp_bias", false);
         m.put("attention_dropout", shortest(c.attentionDropout()));
         m.put("tie_word_embeddings", c.sharedClassifier());
+        // No special tokens: transformers' LlamaConfig would otherwise assume bos 1 and eos 2, and its generate()
+        // would stop at id 2, an ordinary character in a model trained here.
+        m.put("bos_token_id", null);
+        m.put("eos_token_id", null);
         m.put("torch_dtype", "float32");
         return m;
     }

@@ -11,6 +11,7 @@ import org.transformer4j.kernels.Gemm;
 import org.transformer4j.kernels.Norms;
 import org.transformer4j.kernels.Rotary;
 import org.transformer4j.kernels.Softmax;
+import org.transformer4j.kernels.VectorMath;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -465,6 +466,56 @@ public final class Ops {
         return attach(y, "attention", () -> Attention.backwardAcc(d, q.data(), k.data(), v.data(), p, keepMask, scale,
                 y.grad(), gradOrNull(q), gradOrNull(k), gradOrNull(v), gradOrNull(bias)), q, k, v, bias);
     }
+
+    /** Element-wise tanh (BERT's pooler), with our deterministic {@link VectorMath#tanh(float)}. */
+    public static Tensor tanh(Tensor x) {
+        Tensor y = Tensor.zeros(x.shape());
+        int n = y.size();
+        float[] xd = x.data();
+        float[] yd = y.data();
+        for (int i = 0; i < n; i++) {
+            yd[i] = VectorMath.tanh(xd[i]);
+        }
+        return attach(y, "tanh", () -> {
+            float[] g = y.grad();
+            float[] gx = x.grad();
+            for (int i = 0; i < n; i++) {
+                gx[i] += g[i] * (1f - yd[i] * yd[i]);
+            }
+        }, x);
+    }
+
+    /**
+     * Selected rows of x seen as a matrix [N, C]: out[i, :] = x[rows[i], :], shape [rows.length, C]. Picks the
+     * [CLS] position of each sequence (a pooler) or the masked positions of a batch (a masked-LM head that only
+     * scores what the loss uses). Backward scatter-adds; a row may be selected more than once. A row outside
+     * [0, N) throws.
+     */
+    public static Tensor gatherRows(Tensor x, int[] rows) {
+        int n = x.rows();
+        int c = x.cols();
+        for (int r : rows) {
+            if (r < 0 || r >= n) {
+                throw new IllegalArgumentException("gatherRows: row " + r + " is outside [0, " + n + ") of "
+                        + Arrays.toString(x.shape()));
+            }
+        }
+        int[] saved = rows.clone();
+        Tensor y = Tensor.zeros(saved.length, c);
+        float[] xd = x.data();
+        float[] yd = y.data();
+        for (int i = 0; i < saved.length; i++) {
+            System.arraycopy(xd, saved[i] * c, yd, i * c, c);
+        }
+        return attach(y, "gatherRows", () -> {
+            float[] g = y.grad();
+            float[] gx = x.grad();
+            for (int i = 0; i < saved.length; i++) {
+                ElementWise.axpy(c, 1f, g, i * c, gx, saved[i] * c);
+            }
+        }, x);
+    }
+
     // ---- graph recording ----------------------------------------------------------------------------------
 
     /** True when the op must record a Node: grad mode is on and some input requires grad. */

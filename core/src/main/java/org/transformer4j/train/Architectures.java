@@ -10,6 +10,7 @@ public final class Architectures {
         return switch (name) {
             case "gpt" -> new GptArchitecture();
             case "llama" -> new LlamaArchitecture();
+            case "bert" -> new BertArchitecture();
             default -> throw new T4jException("unknown arch '" + name + "' (known: "
                     + String.join(", ", TrainConfig.ARCHS) + ")");
         };

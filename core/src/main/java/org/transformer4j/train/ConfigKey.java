@@ -54,7 +54,9 @@ public enum ConfigKey {
     N_KV_HEAD("n_kv_head", Type.INT, 0, Rule.NON_NEGATIVE),
     ROPE_THETA("rope_theta", Type.DOUBLE, 10000.0, Rule.POSITIVE),
     INTERMEDIATE_SIZE("intermediate_size", Type.INT, 0, Rule.NON_NEGATIVE),
-    TIE_WORD_EMBEDDINGS("tie_word_embeddings", Type.BOOL, true, Rule.ANY);
+    TIE_WORD_EMBEDDINGS("tie_word_embeddings", Type.BOOL, true, Rule.ANY),
+    // BERT (arch=bert): the share of positions the masked-LM objective chooses
+    MLM_PROBABILITY("mlm_probability", Type.DOUBLE, 0.15, Rule.UNIT_INTERVAL);
 
     /** The type of a value; it decides how text and file values are converted. */
     public enum Type { INT, DOUBLE, BOOL, STRING }

@@ -9,8 +9,8 @@ public final class Architectures {
     public static Architecture of(String name) {
         return switch (name) {
             case "gpt" -> new GptArchitecture();
-            case "llama" -> new LlamaArchitecture();
             case "bert" -> new BertArchitecture();
+            case "llama" -> new LlamaArchitecture();
             default -> throw new T4jException("unknown arch '" + name + "' (known: "
                     + String.join(", ", TrainConfig.ARCHS) + ")");
         };

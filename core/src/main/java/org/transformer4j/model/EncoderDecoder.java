@@ -145,23 +145,38 @@ public final class EncoderDecoder extends Module {
      * for positions offset..offset+time-1, repeated over the batch (a constant: no gradient).
      */
     static Tensor sinusoids(int batch, int time, int offset, int d) {
+        float[] table = sinusoidTable(offset + time, d);
         Tensor pe = Tensor.zeros(batch, time, d);
         float[] p = pe.data();
-        for (int t = 0; t < time; t++) {
-            int pos = offset + t;
-            for (int i = 0; i < d; i += 2) {
-                double angle = pos / Math.pow(10000.0, (double) i / d);
-                p[t * d + i] = (float) Math.sin(angle);
-                if (i + 1 < d) {
-                    p[t * d + i + 1] = (float) Math.cos(angle);
-                }
-            }
-        }
-        for (int b = 1; b < batch; b++) {
-            System.arraycopy(p, 0, p, b * time * d, time * d);
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(table, offset * d, p, b * time * d, time * d);
         }
         return pe;
     }
+
+    /** Positions 0..n-1 of the sinusoid table (computed once per model width and grown on demand). */
+    private static float[] sinusoidTable(int n, int d) {
+        float[] t = SINUSOIDS.get(d);
+        if (t != null && t.length >= n * d) {
+            return t;
+        }
+        int rows = Math.max(n, 64);
+        float[] table = new float[rows * d];
+        for (int pos = 0; pos < rows; pos++) {
+            for (int i = 0; i < d; i += 2) {
+                double angle = pos / Math.pow(10000.0, (double) i / d);
+                table[pos * d + i] = (float) Math.sin(angle);
+                if (i + 1 < d) {
+                    table[pos * d + i + 1] = (float) Math.cos(angle);
+                }
+            }
+        }
+        SINUSOIDS.put(d, table);
+        return table;
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Integer, float[]> SINUSOIDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     static AttentionMask sourceMask(int[] sourceLengths) {
         return sourceLengths == null ? AttentionMask.none() : AttentionMask.padding(sourceLengths);

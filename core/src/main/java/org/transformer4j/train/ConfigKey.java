@@ -48,7 +48,11 @@ public enum ConfigKey {
     ARCH("arch", Type.STRING, "gpt", Rule.oneOf(TrainConfig.ARCHS)),
     THREADS("threads", Type.INT, 0, Rule.NON_NEGATIVE),
     ADAM_EPS("adam_eps", Type.DOUBLE, 1e-8, Rule.POSITIVE),
-    INIT_STD("init_std", Type.DOUBLE, 0.02, Rule.POSITIVE);
+    INIT_STD("init_std", Type.DOUBLE, 0.02, Rule.POSITIVE),
+    // encoder-decoder (arch seq2seq): the (source TAB target) pairs file, the share held out for val, label smoothing
+    PAIRS("pairs", Type.STRING, "", Rule.ANY),
+    VAL_FRACTION("val_fraction", Type.DOUBLE, 0.1, Rule.UNIT_INTERVAL),
+    LABEL_SMOOTHING("label_smoothing", Type.DOUBLE, 0.0, Rule.UNIT_INTERVAL);
 
     /** The type of a value; it decides how text and file values are converted. */
     public enum Type { INT, DOUBLE, BOOL, STRING }

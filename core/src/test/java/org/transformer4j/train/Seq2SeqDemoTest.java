@@ -64,8 +64,32 @@ class Seq2SeqDemoTest {
         }
         double em = Seq2SeqTraining.exactMatch(model, vocab, test, 24);
         double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("exact match %.4f on %d held-out pairs after %.1f s%n", em, test.size(), s);
+        System.out.printf("exact match %.4f on %d held-out pairs after %.1f s (%d threads)%n", em, test.size(), s,
+                org.transformer4j.kernels.Parallel.threads());
         return new Result(em, s, model, vocab, test);
+    }
+
+    /**
+     * Beam search (4 beams, length penalty 1, transformers' default stopping) on the first 40 held-out pairs: its
+     * hypothesis is at least as probable as greedy's (here every answer to a source has the same length, so the
+     * length-normalised score ranks as the log-probability does), and it is right at least as often.
+     */
+    static void beamSearchBeatsOrTiesGreedy(Result r) {
+        Seq2SeqGenerator gen = new Seq2SeqGenerator(r.model());
+        int right = 0;
+        int rightGreedy = 0;
+        try (var noGrad = GradMode.off()) {
+            for (Pair p : r.heldOut().subList(0, 40)) {
+                int[] src = Seq2SeqTraining.source(r.vocab(), p.source());
+                Seq2SeqGenerator.Hypothesis greedy = gen.greedy(src, 24);
+                Seq2SeqGenerator.Hypothesis beam = gen.beamSearch(src, 24, new BeamParams(4, 1.0, false));
+                assertThat(beam.logProb()).as("beam vs greedy on %s", p.source())
+                        .isGreaterThanOrEqualTo(greedy.logProb() - 1e-6);
+                right += r.vocab().decode(beam.ids()).equals(p.target()) ? 1 : 0;
+                rightGreedy += r.vocab().decode(greedy.ids()).equals(p.target()) ? 1 : 0;
+            }
+        }
+        assertThat(right).isGreaterThanOrEqualTo(rightGreedy);
     }
 
     static List<Pair> pairs(List<String> sources, Function<String, String> f) {
@@ -77,6 +101,7 @@ class Seq2SeqDemoTest {
         List<Pair> pairs = pairs(digitStrings(11, 6000, 1, 8), s -> new StringBuilder(s).reverse().toString());
         Result r = train(pairs, 500, 500, 64, 2);
         assertThat(r.exactMatch()).isGreaterThanOrEqualTo(0.99);
+        beamSearchBeatsOrTiesGreedy(r);
     }
 
     @Test
@@ -85,6 +110,7 @@ class Seq2SeqDemoTest {
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString());
         Result r = train(pairs, 500, 500, 64, 2);
         assertThat(r.exactMatch()).isGreaterThanOrEqualTo(0.99);
+        beamSearchBeatsOrTiesGreedy(r);
     }
 
     @Test
@@ -102,7 +128,8 @@ class Seq2SeqDemoTest {
                 pairs.add(new Pair(src, String.format("%03d", a + b)));
             }
         }
-        Result r = train(pairs, 500, 1400, 64, 2);
+        Result r = train(pairs, 500, 1000, 64, 2);
         assertThat(r.exactMatch()).isGreaterThanOrEqualTo(0.99);
+        beamSearchBeatsOrTiesGreedy(r);
     }
 }

@@ -39,35 +39,48 @@ import org.transformer4j.tensor.Tensor;
  * encoder.relative_attention_bias.weight, encoder.final_norm.weight, lm_head.weight (untied only).
  */
 public final class EncoderDecoder extends Module {
-    /** A stack of blocks with its relative position bias (T5) and final norm (pre-LN). */
-    public static final class Encoder extends Module {
-        public final List<EncoderBlock> blocks = new ArrayList<>();
+    /**
+     * What the encoder and decoder stacks have besides their blocks: learned positions and an embedding norm
+     * (BART), a relative position bias (T5), a final norm (pre-LN).
+     */
+    public abstract static class Stack extends Module {
+        public final Embedding embed_positions;
+        public final Module layernorm_embedding;
         public final RelativePositionBias relative_attention_bias;
         public final Module final_norm;
 
-        Encoder(Seq2SeqConfig c) {
-            for (int i = 0; i < c.nEncoderLayers(); i++) {
-                blocks.add(child("blocks." + i, new EncoderBlock(c.block())));
-            }
+        Stack(Seq2SeqConfig c, boolean bidirectional) {
+            embed_positions = c.learnedPositions() > 0 ? child("embed_positions",
+                    new Embedding(c.learnedPositions() + c.positionOffset(), c.dModel())) : null;
+            layernorm_embedding = c.embeddingNorm() ? child("layernorm_embedding",
+                    Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps())) : null;
             relative_attention_bias = c.relativePositions() ? child("relative_attention_bias",
-                    new RelativePositionBias(c.relativeBuckets(), c.relativeMaxDistance(), c.nHead(), true)) : null;
+                    new RelativePositionBias(c.relativeBuckets(), c.relativeMaxDistance(), c.nHead(), bidirectional)) : null;
             final_norm = c.preNorm() ? child("final_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps())) : null;
         }
     }
 
+    /** The encoder stack: bidirectional relative positions. */
+    public static final class Encoder extends Stack {
+        public final List<EncoderBlock> blocks = new ArrayList<>();
+
+        Encoder(Seq2SeqConfig c) {
+            super(c, true);
+            for (int i = 0; i < c.nEncoderLayers(); i++) {
+                blocks.add(child("blocks." + i, new EncoderBlock(c.block())));
+            }
+        }
+    }
+
     /** The decoder stack; its relative position bias is unidirectional. */
-    public static final class Decoder extends Module {
+    public static final class Decoder extends Stack {
         public final List<DecoderBlock> blocks = new ArrayList<>();
-        public final RelativePositionBias relative_attention_bias;
-        public final Module final_norm;
 
         Decoder(Seq2SeqConfig c) {
+            super(c, false);
             for (int i = 0; i < c.nDecoderLayers(); i++) {
                 blocks.add(child("blocks." + i, new DecoderBlock(c.block())));
             }
-            relative_attention_bias = c.relativePositions() ? child("relative_attention_bias",
-                    new RelativePositionBias(c.relativeBuckets(), c.relativeMaxDistance(), c.nHead(), false)) : null;
-            final_norm = c.preNorm() ? child("final_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps())) : null;
         }
     }
 
@@ -86,6 +99,7 @@ public final class EncoderDecoder extends Module {
     public final Encoder encoder;
     public final Decoder decoder;
     public final Linear lm_head;
+    public final Tensor final_logits_bias;
     public final Dropout drop;
 
     /** A model with all weights zero (norm gains one): call {@link #initWeights} or load weights. */
@@ -95,6 +109,7 @@ public final class EncoderDecoder extends Module {
         this.encoder = child("encoder", new Encoder(config));
         this.decoder = child("decoder", new Decoder(config));
         this.lm_head = config.tiedHead() ? null : child("lm_head", new Linear(config.dModel(), config.vocabSize(), false));
+        this.final_logits_bias = config.finalLogitsBias() ? param("final_logits_bias", Tensor.zeros(config.vocabSize())) : null;
         this.drop = child("drop", new Dropout(config.dropout()));
     }
 
@@ -109,11 +124,12 @@ public final class EncoderDecoder extends Module {
             String name = e.getKey();
             Tensor t = e.getValue();
             float[] d = t.data();
-            if (name.endsWith("norm.weight")) {
+            if (name.endsWith("norm.weight") || name.endsWith("layernorm_embedding.weight")) {
                 Arrays.fill(d, 1f);
-            } else if (name.endsWith(".bias")) {
+            } else if (name.endsWith(".bias") || name.equals("final_logits_bias")) {
                 Arrays.fill(d, 0f);
-            } else if (name.equals("shared.weight") || name.endsWith("relative_attention_bias.weight")) {
+            } else if (name.equals("shared.weight") || name.endsWith("relative_attention_bias.weight")
+                    || name.endsWith("embed_positions.weight")) {
                 double std = name.equals("shared.weight") ? 1.0 / Math.sqrt(config.dModel()) : 1.0 / Math.sqrt(config.nHead());
                 for (int i = 0; i < d.length; i++) {
                     d[i] = (float) (Gaussian.next(rng) * std);
@@ -128,14 +144,30 @@ public final class EncoderDecoder extends Module {
         return this;
     }
 
-    /** Token embeddings of ids [B, T] at positions offset.., scaled and with sinusoids as configured. */
-    Tensor embed(int[] ids, int batch, int time, int offset, ForwardContext ctx) {
+    /**
+     * Token embeddings of ids [B, T] at positions offset.. for one stack: scaled, plus sinusoids or the stack's
+     * learned positions, then the stack's embedding norm, as configured; then dropout.
+     */
+    Tensor embed(Stack stack, int[] ids, int batch, int time, int offset, ForwardContext ctx) {
         Tensor x = shared.forward(ids, batch, time);
         if (config.scaleEmbeddings()) {
             x = Ops.scale(x, (float) Math.sqrt(config.dModel()));
         }
-        if (!config.relativePositions()) {
+        if (config.sinusoidalPositions()) {
             x = Ops.add(x, sinusoids(batch, time, offset, config.dModel()));
+        } else if (stack.embed_positions != null) {
+            if (offset + time > config.learnedPositions()) {
+                throw new org.transformer4j.T4jException("position " + (offset + time - 1) + " is past the model's "
+                        + config.learnedPositions() + " learned positions");
+            }
+            int[] pos = new int[batch * time];
+            for (int i = 0; i < pos.length; i++) {
+                pos[i] = config.positionOffset() + offset + i % time;
+            }
+            x = Ops.add(x, stack.embed_positions.forward(pos, batch, time));
+        }
+        if (stack.layernorm_embedding != null) {
+            x = Norm.apply(stack.layernorm_embedding, x);
         }
         return drop.forward(x, ctx.rng());
     }
@@ -189,7 +221,7 @@ public final class EncoderDecoder extends Module {
     public Tensor encode(int[] src, int batch, int srcLen, int[] sourceLengths, ForwardContext ctx) {
         checkIds(src, batch, srcLen, "source");
         Capture capture = ctx.capture();
-        Tensor x = embed(src, batch, srcLen, 0, ctx);
+        Tensor x = embed(encoder, src, batch, srcLen, 0, ctx);
         if (capture != null) {
             capture.hidden(x);
         }
@@ -212,7 +244,7 @@ public final class EncoderDecoder extends Module {
                          Capture crossCapture) {
         checkIds(tgtIn, batch, tgtLen, "decoder input");
         Capture capture = ctx.capture();
-        Tensor y = embed(tgtIn, batch, tgtLen, 0, ctx);
+        Tensor y = embed(decoder, tgtIn, batch, tgtLen, 0, ctx);
         if (capture != null) {
             capture.hidden(y);
         }
@@ -234,7 +266,8 @@ public final class EncoderDecoder extends Module {
         if (config.scaleDecoderOutputs()) {
             y = Ops.scale(y, (float) (1.0 / Math.sqrt(config.dModel())));
         }
-        return lm_head != null ? lm_head.forward(y) : Ops.linear(y, shared.weight, null);
+        return lm_head != null ? Ops.linear(y, lm_head.weight, final_logits_bias)
+                : Ops.linear(y, shared.weight, final_logits_bias);
     }
 
     /**
@@ -280,7 +313,7 @@ public final class EncoderDecoder extends Module {
         }
         checkIds(tokens, b, 1, "decoder input");
         int past = cache.length();
-        Tensor y = embed(tokens, b, 1, past, ForwardContext.INFERENCE);
+        Tensor y = embed(decoder, tokens, b, 1, past, ForwardContext.INFERENCE);
         Tensor bias = decoder.relative_attention_bias == null ? null
                 : decoder.relative_attention_bias.forward(past, 1, past + 1);
         for (int l = 0; l < decoder.blocks.size(); l++) {

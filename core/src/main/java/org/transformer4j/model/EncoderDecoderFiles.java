@@ -41,10 +41,10 @@ public final class EncoderDecoderFiles {
     /** Whether {@code dir} holds an encoder-decoder this package can load (ours or T5). */
     public static boolean isEncoderDecoder(Path dir) {
         String type = modelType(dir);
-        return MODEL_TYPE.equals(type) || "t5".equals(type);
+        return MODEL_TYPE.equals(type) || "t5".equals(type) || "bart".equals(type);
     }
 
-    /** Loads our encoder-decoder or a Hugging Face T5ForConditionalGeneration directory. */
+    /** Loads our encoder-decoder or a Hugging Face T5ForConditionalGeneration or BartForConditionalGeneration directory. */
     public static EncoderDecoder load(Path dir) {
         String type = modelType(dir);
         if (type == null) {
@@ -52,13 +52,14 @@ public final class EncoderDecoderFiles {
         }
         return switch (type) {
             case "t5" -> T5Files.load(dir);
+            case "bart" -> BartFiles.load(dir);
             case MODEL_TYPE -> {
                 EncoderDecoder m = new EncoderDecoder(readConfig(dir.resolve(CONFIG)));
                 readWeights(dir, m, name -> name);
                 yield m;
             }
             default -> throw new T4jException(dir.resolve(CONFIG) + ": model_type '" + type
-                    + "' is not an encoder-decoder (supported: " + MODEL_TYPE + ", t5)");
+                    + "' is not an encoder-decoder (supported: " + MODEL_TYPE + ", t5, bart)");
         };
     }
 
@@ -128,7 +129,7 @@ public final class EncoderDecoderFiles {
             return new Seq2SeqConfig(base.modelType(), base.vocabSize(), d, h, Json.getInt(m, "d_kv", d / h),
                     base.dFF(), base.nEncoderLayers(), base.nDecoderLayers(), act, false, false,
                     (float) Json.getDouble(m, "layer_norm_epsilon", 1e-5), true, true, base.dropout(), 0, 0, true,
-                    true, false, base.padId(), base.eosId(), base.decoderStartId());
+                    true, false, base.padId(), base.eosId(), base.decoderStartId(), 0, 0, false, false);
         } catch (T4jException e) {
             throw e.getMessage().startsWith(file.toString()) ? e : new T4jException(file + ": " + e.getMessage(), e);
         }
@@ -152,7 +153,10 @@ public final class EncoderDecoderFiles {
                 GPTFiles.requireFloat(file, sf, name);
                 Tensor t = e.getValue();
                 int[] actual = sf.info(name).shape();
-                if (!Arrays.equals(actual, t.shape())) {
+                // BART stores final_logits_bias as [1, V]: a leading 1 is the same tensor.
+                boolean leadingOne = actual.length == t.rank() + 1 && actual[0] == 1
+                        && Arrays.equals(Arrays.copyOfRange(actual, 1, actual.length), t.shape());
+                if (!Arrays.equals(actual, t.shape()) && !leadingOne) {
                     throw new T4jException(file + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
                             + " but config.json implies " + Arrays.toString(t.shape()));
                 }

@@ -32,12 +32,17 @@ import org.transformer4j.nn.FeedForward.Activation;
  * @param padId               padding id (source and target)
  * @param eosId               end-of-sequence id
  * @param decoderStartId      the first decoder input (bos in ours, pad in T5)
+ * @param learnedPositions    learned absolute positions (BART's max_position_embeddings); 0 for none
+ * @param positionOffset      row of position 0 in the learned table (BART: 2)
+ * @param embeddingNorm       a LayerNorm right after the embedding (BART's layernorm_embedding)
+ * @param finalLogitsBias     a bias added to the logits (BART's final_logits_bias)
  */
 public record Seq2SeqConfig(String modelType, int vocabSize, int dModel, int nHead, int dHead, int dFF,
                             int nEncoderLayers, int nDecoderLayers, Activation activation, boolean preNorm,
                             boolean rmsNorm, float normEps, boolean bias, boolean scaledAttention, float dropout,
                             int relativeBuckets, int relativeMaxDistance, boolean scaleEmbeddings, boolean tiedHead,
-                            boolean scaleDecoderOutputs, int padId, int eosId, int decoderStartId) {
+                            boolean scaleDecoderOutputs, int padId, int eosId, int decoderStartId,
+                            int learnedPositions, int positionOffset, boolean embeddingNorm, boolean finalLogitsBias) {
     public Seq2SeqConfig {
         require(vocabSize > 0, "vocab_size must be positive, got " + vocabSize);
         require(dModel > 0 && nHead > 0 && dHead > 0 && dFF > 0, "d_model, n_head, d_head and d_ff must be positive");
@@ -45,6 +50,7 @@ public record Seq2SeqConfig(String modelType, int vocabSize, int dModel, int nHe
         require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
         require(normEps > 0, "the norm epsilon must be positive, got " + normEps);
         require(relativeBuckets >= 0, "relative_attention_num_buckets must be >= 0");
+        require(learnedPositions >= 0 && positionOffset >= 0, "max_position_embeddings must be >= 0");
         for (int id : new int[] {padId, eosId, decoderStartId}) {
             require(id >= 0 && id < vocabSize, "special token id " + id + " is outside the vocabulary of " + vocabSize);
         }
@@ -60,11 +66,16 @@ public record Seq2SeqConfig(String modelType, int vocabSize, int dModel, int nHe
         require(dModel % nHead == 0, "d_model (" + dModel + ") must be a multiple of n_head (" + nHead + ")");
         return new Seq2SeqConfig("transformer", vocabSize, dModel, nHead, dModel / nHead, dFF, nEncoderLayers,
                 nDecoderLayers, Activation.RELU, false, false, 1e-5f, true, true, dropout, 0, 0, true, true, false,
-                padId, eosId, bosId);
+                padId, eosId, bosId, 0, 0, false, false);
     }
 
     public boolean relativePositions() {
         return relativeBuckets > 0;
+    }
+
+    /** Sinusoids are added unless the model has relative or learned positions. */
+    public boolean sinusoidalPositions() {
+        return relativeBuckets == 0 && learnedPositions == 0;
     }
 
     /** The blocks' shape. */

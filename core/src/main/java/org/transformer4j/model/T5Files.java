@@ -53,7 +53,7 @@ public final class T5Files {
                     (float) Json.getDouble(m, "dropout_rate", 0.1), Json.getInt(m, "relative_attention_num_buckets", 32),
                     Json.getInt(m, "relative_attention_max_distance", 128), false, tied, scaleOut,
                     Json.getInt(m, "pad_token_id", 0), Json.getInt(m, "eos_token_id", 1),
-                    Json.getInt(m, "decoder_start_token_id", 0));
+                    Json.getInt(m, "decoder_start_token_id", 0), 0, 0, false, false);
         } catch (T4jException e) {
             throw e.getMessage().startsWith(file.toString()) ? e : new T4jException(file + ": " + e.getMessage(), e);
         }

@@ -50,7 +50,7 @@ public enum ConfigKey {
     ADAM_EPS("adam_eps", Type.DOUBLE, 1e-8, Rule.POSITIVE),
     INIT_STD("init_std", Type.DOUBLE, 0.02, Rule.POSITIVE),
     // encoder-decoder (arch seq2seq): the (source TAB target) pairs file, the share held out for val, label smoothing
-    PAIRS("pairs", Type.STRING, "", Rule.ANY),
+    PAIRS("pairs", Type.STRING, "pairs.tsv", Rule.NON_EMPTY),
     VAL_FRACTION("val_fraction", Type.DOUBLE, 0.1, Rule.UNIT_INTERVAL),
     LABEL_SMOOTHING("label_smoothing", Type.DOUBLE, 0.0, Rule.UNIT_INTERVAL);
 

@@ -39,13 +39,10 @@ final class Seq2SeqArchitecture implements Architecture {
     }
 
     static List<Pair> readPairs(TrainConfig cfg) {
-        String file = (String) cfg.get("pairs");
-        if (file.isEmpty()) {
-            throw new T4jException("arch seq2seq needs a pairs file: set pairs=FILE (lines 'source<TAB>target')");
-        }
-        Path path = Path.of(file);
+        Path path = Path.of((String) cfg.get("pairs"));
         if (!Files.isRegularFile(path)) {
-            throw new T4jException("pairs file " + path + " does not exist");
+            throw new T4jException("pairs file " + path + " does not exist (arch seq2seq trains on pairs=FILE, lines "
+                    + "'source<TAB>target')");
         }
         return Pairs.read(path);
     }

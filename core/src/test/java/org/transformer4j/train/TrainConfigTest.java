@@ -121,7 +121,7 @@ class TrainConfigTest {
         assertThatThrownBy(() -> TrainConfig.defaults().with("init_from", "gpt2-xl"))
                 .hasMessage("bad value 'gpt2-xl' for init_from: expected one of scratch, resume");
         assertThatThrownBy(() -> TrainConfig.defaults().with("arch", "llama"))
-                .hasMessage("bad value 'llama' for arch: expected one of gpt");
+                .hasMessage("bad value 'llama' for arch: expected one of gpt, seq2seq");
         assertThatThrownBy(() -> TrainConfig.defaults().with("decay_lr", "yes"))
                 .hasMessage("bad value 'yes' for decay_lr: expected True or False");
         assertThatThrownBy(() -> TrainConfig.defaults().with("out_dir", 5L))

@@ -130,6 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
                     r.bestValLoss(), r.lastTrainLoss(), r.lastValLoss());
             outw.printf("run directory: %s%n", runDir);
             outw.printf(r.stoppedEarly() ? "resume with: t4j train --out %s --resume%n"
+                    : cfg.arch().equals("seq2seq") ? "generate with: t4j generate --model %s --source TEXT --temperature 0%n"
                     : "sample with: t4j sample --model %s%n", runDir);
             outw.flush();
             return r.stoppedEarly() ? 130 : Cli.EXIT_OK;

@@ -46,7 +46,8 @@ class Seq2SeqCommandsTest {
                 "--label_smoothing=0.1", "--val_fraction=0.1"};
         CliTestSupport.Result r = CliTestSupport.run(concat(common, "--max_iters=10"));
         assertThat(r.code()).as(r.err() + r.out()).isZero();
-        assertThat(r.out() + r.err()).contains("encoder-decoder").contains("270 training pairs, 30 held out");
+        assertThat(r.out() + r.err()).contains("encoder-decoder").contains("270 training pairs, 30 held out")
+                .contains("generate with: t4j generate --model");
         assertThat(Files.exists(run.resolve("vocab.json"))).isTrue();
         r = CliTestSupport.run(concat(common, "--max_iters=20", "--resume"));
         assertThat(r.code()).as(r.err() + r.out()).isZero();
@@ -134,6 +135,8 @@ class Seq2SeqCommandsTest {
         assertThat(r.err()).contains("not an encoder-decoder");
         r = CliTestSupport.run("train", "--arch=seq2seq", "--out", tmp.resolve("r").toString());
         assertThat(r.err()).contains("pairs");
+        r = CliTestSupport.run("sample", "--model", t5, "--start", "x");
+        assertThat(r.err()).contains("is an encoder-decoder").contains("generate");
     }
 
     static String join(double[] d, int from, int n) {

@@ -8,11 +8,11 @@ import java.util.SplittableRandom;
 import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
 import org.transformer4j.nn.Capture;
-import org.transformer4j.nn.DecoderBlock;
+import org.transformer4j.nn.DecoderLayer;
 import org.transformer4j.nn.DecoderCache;
 import org.transformer4j.nn.Dropout;
 import org.transformer4j.nn.Embedding;
-import org.transformer4j.nn.EncoderBlock;
+import org.transformer4j.nn.EncoderLayer;
 import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.nn.Linear;
 import org.transformer4j.nn.Module;
@@ -62,24 +62,24 @@ public final class EncoderDecoder extends Module {
 
     /** The encoder stack: bidirectional relative positions. */
     public static final class Encoder extends Stack {
-        public final List<EncoderBlock> blocks = new ArrayList<>();
+        public final List<EncoderLayer> blocks = new ArrayList<>();
 
         Encoder(Seq2SeqConfig c) {
             super(c, true);
             for (int i = 0; i < c.nEncoderLayers(); i++) {
-                blocks.add(child("blocks." + i, new EncoderBlock(c.block())));
+                blocks.add(child("blocks." + i, new EncoderLayer(c.block())));
             }
         }
     }
 
     /** The decoder stack; its relative position bias is unidirectional. */
     public static final class Decoder extends Stack {
-        public final List<DecoderBlock> blocks = new ArrayList<>();
+        public final List<DecoderLayer> blocks = new ArrayList<>();
 
         Decoder(Seq2SeqConfig c) {
             super(c, false);
             for (int i = 0; i < c.nDecoderLayers(); i++) {
-                blocks.add(child("blocks." + i, new DecoderBlock(c.block())));
+                blocks.add(child("blocks." + i, new DecoderLayer(c.block())));
             }
         }
     }
@@ -227,7 +227,7 @@ public final class EncoderDecoder extends Module {
         }
         AttentionMask mask = sourceMask(sourceLengths);
         Tensor bias = encoder.relative_attention_bias == null ? null : encoder.relative_attention_bias.forward(0, srcLen, srcLen);
-        for (EncoderBlock block : encoder.blocks) {
+        for (EncoderLayer block : encoder.blocks) {
             x = block.forward(x, mask, bias, ctx);
             if (capture != null) {
                 capture.hidden(x);
@@ -250,7 +250,7 @@ public final class EncoderDecoder extends Module {
         }
         AttentionMask crossMask = sourceMask(sourceLengths);
         Tensor bias = decoder.relative_attention_bias == null ? null : decoder.relative_attention_bias.forward(0, tgtLen, tgtLen);
-        for (DecoderBlock block : decoder.blocks) {
+        for (DecoderLayer block : decoder.blocks) {
             y = block.forward(y, memory, bias, crossMask, ctx, crossCapture);
             if (capture != null) {
                 capture.hidden(y);

@@ -5,36 +5,45 @@ import org.transformer4j.autograd.Ops;
 import org.transformer4j.tensor.Tensor;
 
 /**
- * An encoder block: bidirectional self-attention, then the feed-forward network, each a residual sublayer with
- * dropout on its output and a norm placed after the residual (post-LN: the original Transformer, BERT) or inside
- * it (pre-LN: T5). The mask hides padded source positions; T5's relative position bias arrives as {@code bias}.
+ * A Transformer encoder layer: bidirectional self-attention and a feed-forward network, each in a residual
+ * branch, with the layer norms either after the residual sum (post-LN, "Attention Is All You Need" and BERT) or
+ * inside the branch (pre-LN, as GPT-2's {@link Block}):
+ *
+ * <pre>
+ *   POST:  x = ln_1(x + attn(x));   x = ln_2(x + mlp(x))
+ *   PRE:   x = x + attn(ln_1(x));   x = x + mlp(ln_2(x))
+ * </pre>
+ *
+ * The mask is normally {@link AttentionMask#none()} or {@link AttentionMask#padding} (each sequence's real length,
+ * padding on the right); padded positions still produce outputs, which callers ignore. The activation of the
+ * feed-forward network is configurable (GELU for BERT, ReLU for the original Transformer). Dropout sits where BERT
+ * and the paper put it: on the attention weights and on each branch's output before the residual sum.
  */
 public final class EncoderBlock extends Module {
-    public final MultiHeadAttention self_attn;
-    public final Module self_attn_norm;
-    public final FeedForward ffn;
-    public final Module ffn_norm;
-    public final Dropout dropout;
-    private final boolean preNorm;
+    /** Where the layer norms sit relative to the residual connections. */
+    public enum Norm { PRE, POST }
 
-    public EncoderBlock(BlockConfig c) {
-        this.preNorm = c.preNorm();
-        this.self_attn = child("self_attn", new MultiHeadAttention(c.dModel(), c.nHead(), c.dHead(), c.bias(),
-                c.scaledAttention(), c.dropout()));
-        this.self_attn_norm = child("self_attn_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps()));
-        this.ffn = child("ffn", new FeedForward(c.dModel(), c.dFF(), c.activation(), c.bias(), c.dropout()));
-        this.ffn_norm = child("ffn_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps()));
-        this.dropout = child("dropout", new Dropout(c.dropout()));
+    public final SelfAttention attn;
+    public final LayerNorm ln_1;
+    public final MLP mlp;
+    public final LayerNorm ln_2;
+    public final Norm norm;
+
+    public EncoderBlock(int nEmbd, int nHead, int nInner, boolean bias, float dropout, float eps, Activation activation,
+                        Norm norm) {
+        this.attn = child("attn", new SelfAttention(nEmbd, nHead, bias, dropout));
+        this.ln_1 = child("ln_1", new LayerNorm(nEmbd, bias, eps));
+        this.mlp = child("mlp", new MLP(nEmbd, nInner, bias, dropout, activation));
+        this.ln_2 = child("ln_2", new LayerNorm(nEmbd, bias, eps));
+        this.norm = norm;
     }
 
-    /** x [B, S, C]; {@code bias} [nHead, S, S] or null. */
-    public Tensor forward(Tensor x, AttentionMask mask, Tensor bias, ForwardContext ctx) {
-        if (preNorm) {
-            Tensor h = Norm.apply(self_attn_norm, x);
-            x = Ops.add(x, dropout.forward(self_attn.forward(h, h, mask, bias, ctx), ctx.rng()));
-            return Ops.add(x, dropout.forward(ffn.forward(Norm.apply(ffn_norm, x), ctx), ctx.rng()));
+    public Tensor forward(Tensor x, AttentionMask mask, ForwardContext ctx) {
+        if (norm == Norm.POST) {
+            x = ln_1.forward(Ops.add(x, attn.forward(x, mask, ctx)));
+            return ln_2.forward(Ops.add(x, mlp.forward(x, ctx)));
         }
-        x = Norm.apply(self_attn_norm, Ops.add(x, dropout.forward(self_attn.forward(x, x, mask, bias, ctx), ctx.rng())));
-        return Norm.apply(ffn_norm, Ops.add(x, dropout.forward(ffn.forward(x, ctx), ctx.rng())));
+        x = Ops.add(x, attn.forward(ln_1.forward(x), mask, ctx));
+        return Ops.add(x, mlp.forward(ln_2.forward(x), ctx));
     }
 }

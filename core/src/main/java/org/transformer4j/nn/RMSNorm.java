@@ -6,8 +6,8 @@ import org.transformer4j.autograd.Ops;
 import org.transformer4j.tensor.Tensor;
 
 /**
- * Root-mean-square normalisation: x / sqrt(mean(x²) + eps) * weight, no mean subtraction and no bias. This is
- * T5's "T5LayerNorm" (and Llama's RMSNorm).
+ * Root-mean-square normalisation over the last dimension (Zhang and Sennrich, 2019): x / sqrt(mean(x²) + eps) * weight.
+ * Unlike {@link LayerNorm} it neither centres nor has a bias; Llama uses it everywhere LayerNorm would be.
  */
 public final class RMSNorm extends Module implements Norm {
     public final Tensor weight;

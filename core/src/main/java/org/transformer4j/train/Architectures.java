@@ -9,6 +9,8 @@ public final class Architectures {
     public static Architecture of(String name) {
         return switch (name) {
             case "gpt" -> new GptArchitecture();
+            case "bert" -> new BertArchitecture();
+            case "llama" -> new LlamaArchitecture();
             case "seq2seq" -> new Seq2SeqArchitecture();
             default -> throw new T4jException("unknown arch '" + name + "' (known: "
                     + String.join(", ", TrainConfig.ARCHS) + ")");

@@ -7,10 +7,10 @@ import org.transformer4j.tensor.Tensor;
 /**
  * A decoder block of an encoder-decoder: causal self-attention, cross-attention to the encoder output (the
  * "memory"), then the feed-forward network; each a residual sublayer with output dropout, norm placement pre or
- * post as in {@link EncoderBlock}. Incremental decoding ({@link #forwardCached}) appends to a self-attention
+ * post as in {@link EncoderLayer}. Incremental decoding ({@link #forwardCached}) appends to a self-attention
  * cache and reads the memory's keys and values from the cache instead of projecting the memory again.
  */
-public final class DecoderBlock extends Module {
+public final class DecoderLayer extends Module {
     public final MultiHeadAttention self_attn;
     public final Module self_attn_norm;
     public final MultiHeadAttention cross_attn;
@@ -20,7 +20,7 @@ public final class DecoderBlock extends Module {
     public final Dropout dropout;
     private final boolean preNorm;
 
-    public DecoderBlock(BlockConfig c) {
+    public DecoderLayer(BlockConfig c) {
         this.preNorm = c.preNorm();
         this.self_attn = child("self_attn", new MultiHeadAttention(c.dModel(), c.nHead(), c.dHead(), c.bias(),
                 c.scaledAttention(), c.dropout()));

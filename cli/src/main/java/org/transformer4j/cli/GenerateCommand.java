@@ -116,7 +116,7 @@ public final class GenerateCommand implements Callable<Integer> {
             generated = new Generator(loaded.model()).generate(ids, maxNewTokens, new Sampler(params, seed),
                     id -> true).ids();
         }
-        String text = loaded.tokenizer().map(t -> t.decode(generated)).orElse(null);
+        String text = text(loaded.tokenizer(), generated, err);
         PrintWriter out = spec.commandLine().getOut();
         if (format.equals("json")) {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
@@ -137,5 +137,24 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         out.flush();
         return Cli.EXIT_OK;
+    }
+
+    /**
+     * The text of generated ids without special tokens (as transformers' {@code decode(ids,
+     * skip_special_tokens=True)}), or null without a tokenizer. A model's vocabulary can be larger than its
+     * tokenizer's (T5: 32128 rows, 32100 tokens); an id the tokenizer cannot spell gives a warning and no text,
+     * not the loss of the generated ids.
+     */
+    static String text(java.util.Optional<org.transformer4j.tokenizer.Tokenizer> tok, int[] ids, PrintWriter err) {
+        if (tok.isEmpty()) {
+            return null;
+        }
+        try {
+            return tok.get().decode(ids, true);
+        } catch (T4jException e) {
+            err.println("t4j: warning: the generated ids are not decoded to text: " + e.getMessage());
+            err.flush();
+            return null;
+        }
     }
 }

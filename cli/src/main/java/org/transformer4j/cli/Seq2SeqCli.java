@@ -38,13 +38,23 @@ final class Seq2SeqCli {
 
     record Loaded(EncoderDecoder model, Optional<Tokenizer> tokenizer) {}
 
+    /** The model and its tokenizer: our runs' character vocabulary, else the directory's Hugging Face files. */
     static Loaded open(Path dir) {
         EncoderDecoder model = EncoderDecoderFiles.load(dir);
-        Optional<Tokenizer> tok = PairVocab.isIn(dir) ? Optional.of(PairVocab.load(dir)) : Optional.empty();
+        Optional<Tokenizer> tok;
+        try {
+            tok = PairVocab.isIn(dir) ? Optional.of(PairVocab.load(dir)) : Tokenizers.load(dir);
+        } catch (java.io.IOException e) {
+            throw new T4jException(dir + ": cannot read the tokenizer files: " + e.getMessage(), e);
+        }
         return new Loaded(model, tok);
     }
 
-    /** The source ids: given, or the text encoded and ended with </s> as in training. */
+    /**
+     * The source ids: given, or the text encoded and ended with </s> as in training (our runs), or the text under
+     * the tokenizer's template as transformers' {@code tokenizer(text)} gives it ({@code text </s>} for T5,
+     * {@code <s> text </s>} for BART).
+     */
     static int[] source(Loaded m, Path dir, String ids, String text) {
         if (ids != null && text != null) {
             throw new T4jException("give --source-ids or --source, not both");
@@ -58,7 +68,7 @@ final class Seq2SeqCli {
         } else {
             Tokenizer tok = m.tokenizer().orElseThrow(() -> new T4jException(dir
                     + " has no tokenizer files, so --source cannot be used (give --source-ids instead)"));
-            src = tok instanceof PairVocab v ? Seq2SeqTraining.source(v, text) : tok.encode(text);
+            src = tok instanceof PairVocab v ? Seq2SeqTraining.source(v, text) : tok.encodeWithSpecialTokens(text).ids();
         }
         if (src.length == 0) {
             throw new T4jException("the source is empty: give at least one token");
@@ -67,7 +77,8 @@ final class Seq2SeqCli {
         for (int i = 0; i < src.length; i++) {
             if (src[i] < 0 || src[i] >= v) {
                 throw new T4jException("source token id " + src[i] + " at position " + i
-                        + " is outside the vocabulary of size " + v);
+                        + " is outside the model's vocabulary of size " + v
+                        + (ids == null ? " (the tokenizer's vocabulary does not fit the model)" : ""));
             }
         }
         return src;
@@ -96,7 +107,7 @@ final class Seq2SeqCli {
             }
         }
         int[] ids = h.ids();
-        String text = m.tokenizer().map(t -> t.decode(ids)).orElse(null);
+        String text = GenerateCommand.text(m.tokenizer(), ids, c.spec.commandLine().getErr());
         if (c.format.equals("json")) {
             Map<String, Object> j = new LinkedHashMap<>();
             j.put("ids", Arrays.stream(ids).boxed().toList());

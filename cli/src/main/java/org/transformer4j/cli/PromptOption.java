@@ -12,10 +12,13 @@ final class PromptOption {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "prompt text (needs the model's tokenizer)")
     String text;
 
-    /** The prompt's token ids. */
+    /**
+     * The prompt's token ids: as given, or the text under the tokenizer's template, as Hugging Face's
+     * {@code tokenizer(prompt)} gives them ({@code <s>} first for Llama; GPT-2's and our char tokenizer add nothing).
+     */
     int[] ids(LoadedModel model) {
         int[] out = ids != null ? LoadedModel.parseIds(ids, "--prompt-ids")
-                : model.requireTokenizer("--prompt cannot be used").encode(text);
+                : model.requireTokenizer("--prompt cannot be used").encodeWithSpecialTokens(text).ids();
         if (out.length == 0) {
             throw new T4jException("the prompt is empty: give at least one token");
         }

@@ -85,7 +85,7 @@ public final class SampleCommand implements Callable<Integer> {
             }
             prompt = Files.readString(f, StandardCharsets.UTF_8);
         }
-        int[] ids = tok.encode(prompt);
+        int[] ids = tok.encodeWithSpecialTokens(prompt).ids(); // <s> first for Llama, as tokenizer(prompt) does
         if (ids.length == 0) {
             throw new T4jException("the prompt encodes to no tokens; give a non-empty --start");
         }
@@ -99,7 +99,7 @@ public final class SampleCommand implements Callable<Integer> {
         try (var noGrad = GradMode.off()) {
             for (int s = 0; s < numSamples; s++) {
                 Sampler sampler = new Sampler(params, seed + s);
-                StreamingDecoder decoder = new StreamingDecoder(tok);
+                StreamingDecoder decoder = new StreamingDecoder(tok, ids);
                 out.print(prompt);
                 out.flush();
                 generator.generate(ids, maxNewTokens, sampler, id -> {

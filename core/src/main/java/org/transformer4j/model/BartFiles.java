@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.io.Json;
-import org.transformer4j.nn.FeedForward.Activation;
+import org.transformer4j.nn.Activation;
 
 /**
  * Hugging Face BartForConditionalGeneration directories (model_type "bart"): BART as {@link EncoderDecoder}
@@ -45,12 +45,12 @@ public final class BartFiles {
                 throw new T4jException("d_model " + d + " is not divisible by " + heads + " heads");
             }
             String act = Json.getString(m, "activation_function", "gelu");
-            Activation a = switch (act) {
-                case "gelu" -> Activation.GELU;
-                case "relu" -> Activation.RELU;
-                case "gelu_new", "gelu_pytorch_tanh" -> Activation.GELU_TANH;
-                default -> throw new T4jException("activation_function '" + act + "' is not supported");
-            };
+            Activation a;
+            try {
+                a = Activation.fromHfName(act);
+            } catch (T4jException e) {
+                throw new T4jException("activation_function: " + e.getMessage(), e);
+            }
             return new Seq2SeqConfig("bart", Json.getInt(m, "vocab_size"), d, heads, d / heads, ffn,
                     Json.getInt(m, "encoder_layers"), Json.getInt(m, "decoder_layers"), a, false, false, 1e-5f, true,
                     true, (float) Json.getDouble(m, "dropout", 0.1), 0, 0, Json.getBool(m, "scale_embedding", false),

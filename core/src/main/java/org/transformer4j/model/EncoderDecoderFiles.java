@@ -13,7 +13,7 @@ import org.transformer4j.io.Json;
 import org.transformer4j.io.Safetensors;
 import org.transformer4j.io.TensorData;
 import org.transformer4j.io.TensorReader;
-import org.transformer4j.nn.FeedForward.Activation;
+import org.transformer4j.nn.Activation;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -95,7 +95,7 @@ public final class EncoderDecoderFiles {
         m.put("d_ff", c.dFF());
         m.put("num_layers", c.nEncoderLayers());
         m.put("num_decoder_layers", c.nDecoderLayers());
-        m.put("feed_forward_proj", c.activation().spelling);
+        m.put("feed_forward_proj", c.activation().hfName());
         m.put("positions", "sinusoidal");
         m.put("norm", "post-layernorm");
         m.put("layer_norm_epsilon", Double.parseDouble(Float.toString(c.normEps())));

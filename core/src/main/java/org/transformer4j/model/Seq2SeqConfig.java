@@ -2,7 +2,7 @@ package org.transformer4j.model;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.nn.BlockConfig;
-import org.transformer4j.nn.FeedForward.Activation;
+import org.transformer4j.nn.Activation;
 
 /**
  * The shape of an encoder-decoder Transformer. Two families are presets of it: {@link #transformer} (Vaswani et

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.io.Json;
-import org.transformer4j.nn.FeedForward.Activation;
+import org.transformer4j.nn.Activation;
 
 /**
  * Hugging Face T5ForConditionalGeneration directories: config.json (model_type "t5") and model.safetensors.

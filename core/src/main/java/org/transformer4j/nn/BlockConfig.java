@@ -15,6 +15,6 @@ package org.transformer4j.nn;
  * @param scaledAttention logits scaled by 1/sqrt(dHead) (false in T5)
  * @param dropout         residual, attention-weight and feed-forward dropout probability
  */
-public record BlockConfig(int dModel, int nHead, int dHead, int dFF, FeedForward.Activation activation,
+public record BlockConfig(int dModel, int nHead, int dHead, int dFF, Activation activation,
                           boolean preNorm, boolean rmsNorm, float normEps, boolean bias, boolean scaledAttention,
                           float dropout) {}

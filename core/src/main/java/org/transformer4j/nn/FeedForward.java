@@ -1,6 +1,5 @@
 package org.transformer4j.nn;
 
-import org.transformer4j.T4jException;
 import org.transformer4j.autograd.Ops;
 import org.transformer4j.tensor.Tensor;
 
@@ -10,40 +9,10 @@ import org.transformer4j.tensor.Tensor;
  *   plain:  wo(act(wi(x)))                    the original Transformer (ReLU), BERT and BART (GELU)
  *   gated:  wo(act(wi_0(x)) * wi_1(x))        T5 v1.1 "gated-gelu" (GELU's tanh form), Llama's SwiGLU
  * </pre>
- * with dropout on the hidden activation (T5 and fairseq put it there) and none on the output (the block applies
- * residual dropout).
+ * ({@link Activation}: the same enum as GPT-2's and BERT's {@link MLP}) with dropout on the hidden activation (T5
+ * and fairseq put it there) and none on the output (the block applies residual dropout).
  */
 public final class FeedForward extends Module {
-    /** The nonlinearity, and whether the hidden layer is gated by a second projection. */
-    public enum Activation {
-        RELU("relu", false), GELU("gelu", false), GELU_TANH("gelu_new", false), GATED_GELU("gated-gelu", true),
-        GATED_SILU("gated-silu", true);
-
-        /** T5's feed_forward_proj spelling. */
-        public final String spelling;
-        public final boolean gated;
-
-        Activation(String spelling, boolean gated) {
-            this.spelling = spelling;
-            this.gated = gated;
-        }
-
-        /** Parses T5's feed_forward_proj ("relu", "gated-gelu", ...) or an activation name. */
-        public static Activation parse(String s) {
-            for (Activation a : values()) {
-                if (a.spelling.equals(s)) {
-                    return a;
-                }
-            }
-            return switch (s) {
-                case "gelu_pytorch_tanh", "gelu_fast" -> GELU_TANH;
-                case "gated-silu", "gated-swish" -> GATED_SILU;
-                default -> throw new T4jException("unsupported feed-forward activation '" + s
-                        + "' (supported: relu, gelu, gelu_new, gated-gelu, gated-silu)");
-            };
-        }
-    }
-
     public final Linear wi;
     public final Linear wi_0;
     public final Linear wi_1;
@@ -53,7 +22,7 @@ public final class FeedForward extends Module {
 
     public FeedForward(int dModel, int dFF, Activation activation, boolean bias, float dropout) {
         this.activation = activation;
-        if (activation.gated) {
+        if (activation.gated()) {
             this.wi = null;
             this.wi_0 = child("wi_0", new Linear(dModel, dFF, bias));
             this.wi_1 = child("wi_1", new Linear(dModel, dFF, bias));
@@ -67,13 +36,8 @@ public final class FeedForward extends Module {
     }
 
     public Tensor forward(Tensor x, ForwardContext ctx) {
-        Tensor h = switch (activation) {
-            case RELU -> Ops.relu(wi.forward(x));
-            case GELU -> Ops.gelu(wi.forward(x), false);
-            case GELU_TANH -> Ops.gelu(wi.forward(x), true);
-            case GATED_GELU -> Ops.mul(Ops.gelu(wi_0.forward(x), true), wi_1.forward(x));
-            case GATED_SILU -> Ops.mul(Ops.silu(wi_0.forward(x)), wi_1.forward(x));
-        };
+        Tensor h = activation.gated() ? Ops.mul(activation.apply(wi_0.forward(x)), wi_1.forward(x))
+                : activation.apply(wi.forward(x));
         return wo.forward(dropout.forward(h, ctx.rng()));
     }
 }

@@ -15,6 +15,9 @@ public final class MLP extends Module {
     }
 
     public MLP(int nEmbd, int hidden, boolean bias, float dropout, Activation activation) {
+        if (activation.gated()) {
+            throw new IllegalArgumentException("MLP has one input projection; gated " + activation + " needs FeedForward");
+        }
         this.c_fc = child("c_fc", new Linear(nEmbd, hidden, bias));
         this.c_proj = child("c_proj", new Linear(hidden, nEmbd, bias));
         this.dropout = child("dropout", new Dropout(dropout));

@@ -76,8 +76,8 @@ class T5ReferenceTest {
         EncoderDecoder model = EncoderDecoderFiles.load(FIXTURE.resolve(name));
         assertThat(model.config.tiedHead()).isEqualTo(name.equals("tied"));
         assertThat(model.config.scaleDecoderOutputs()).isEqualTo(name.equals("tied"));
-        assertThat(model.config.activation()).isEqualTo(name.equals("tied") ? FeedForward.Activation.RELU
-                : FeedForward.Activation.GATED_GELU);
+        assertThat(model.config.activation()).isEqualTo(name.equals("tied") ? org.transformer4j.nn.Activation.RELU
+                : org.transformer4j.nn.Activation.GATED_GELU);
         Map<String, int[]> shapes = new HashMap<>();
         Map<String, double[]> ref = read(name, shapes);
         int b = shapes.get("input_ids")[0];

@@ -17,9 +17,9 @@ import org.transformer4j.tensor.Tensor;
  * on values worked out by hand from its definition.
  */
 class EncoderDecoderBlocksTest {
-    static final BlockConfig ORIGINAL = new BlockConfig(8, 2, 4, 12, FeedForward.Activation.RELU, false, false, 1e-5f,
+    static final BlockConfig ORIGINAL = new BlockConfig(8, 2, 4, 12, Activation.RELU, false, false, 1e-5f,
             true, true, 0f);
-    static final BlockConfig T5 = new BlockConfig(8, 2, 3, 10, FeedForward.Activation.GATED_GELU, true, true, 1e-6f,
+    static final BlockConfig T5 = new BlockConfig(8, 2, 3, 10, Activation.GATED_GELU, true, true, 1e-6f,
             false, false, 0f);
 
     static void randomise(Module m, SplittableRandom rng) {

@@ -203,8 +203,14 @@ public final class Ops {
             Activations.geluTanh(x.data(), y.data(), n);
             return attach(y, "gelu", () -> Activations.geluTanhBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
         }
-        Activations.geluExact(x.data(), y.data(), n);
-        return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
+        if (!recording(x)) {
+            Activations.geluExact(x.data(), y.data(), n);
+            return y;
+        }
+        // Phi(x) saved for the backward, which would otherwise recompute erf (bit-identical either way)
+        float[] cdf = new float[n];
+        Activations.geluExact(x.data(), y.data(), cdf, n);
+        return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), cdf, y.grad(), x.grad(), n), x);
     }
 
     public static Tensor relu(Tensor x) {

@@ -268,9 +268,11 @@ public final class Ops {
             Tensor y = Tensor.zeros(shape);
             float[] yd = y.data();
             int col = part * w;
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(xd, r * c + col, yd, r * w, w);
-            }
+            ElementWise.forRows(rows, w, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    System.arraycopy(xd, r * c + col, yd, r * w, w);
+                }
+            });
             out[part] = attach(y, "split", () -> {
                 float[] g = y.grad();
                 float[] gx = x.grad();

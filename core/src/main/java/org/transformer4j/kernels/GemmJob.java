@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * per K block: any thread can run any task, so the split adapts when another process takes a core away.
  *
  * <p>The threads split M when there are enough row blocks (each task then covers all of N), and N as well when
- * there are not, so that every thread gets work on the small products of training (m = 768 tokens, n = 128).
+ * there are not, so that every thread gets work on the small products of training (weight gradients with m = 128 rows).
+ * A B larger than {@link #MAX_PACKED} floats (a 50k-token vocabulary's head) is packed and multiplied a few K
+ * blocks at a time, one hand-off per group.
  * Below {@link #PARALLEL_MIN_FMAS} multiply-adds everything runs on the calling thread.
  *
  * <p>The K blocks split k evenly (e.g. 384 = 192 + 192); their boundaries depend only on k, and every element

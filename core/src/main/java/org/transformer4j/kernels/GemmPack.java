@@ -50,7 +50,7 @@ final class GemmPack {
      */
     static void blockAt(float[] a, int a0, int lda, int kc, int rows, float[] dst) {
         // 8 steps at a time, written out: 8 source rows stay in L1 while each destination row gets 8 consecutive
-        // floats, and the 8 independent loads per iteration overlap (a 16-step inner loop ran at 1.3-1.6 ns per
+        // floats, and the 8 independent loads per iteration overlap (a 16-step inner loop ran at 1.2-1.7 ns per
         // float here, this at 0.7-0.9; the copy costs ~1/n of the product, noticeable for n = 128).
         int pe = kc & ~7;
         int l2 = 2 * lda, l3 = 3 * lda, l4 = 4 * lda, l5 = 5 * lda, l6 = 6 * lda, l7 = 7 * lda;

@@ -8,10 +8,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Function;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.model.Llama;
 import org.transformer4j.model.LlamaConfig;
+import org.transformer4j.nn.LlamaBlock;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -64,40 +66,33 @@ public final class Llama2cFile {
             }
             FloatBuffer f = ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, size - HEADER_BYTES)
                     .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-            Tensor emb = read(f, c.vocabSize(), dim);
-            Tensor[] attNorm = readLayers(f, layers, dim);
-            Tensor[] wq = readLayers(f, layers, dim, dim);
-            Tensor[] wk = readLayers(f, layers, c.kvDim(), dim);
-            Tensor[] wv = readLayers(f, layers, c.kvDim(), dim);
-            Tensor[] wo = readLayers(f, layers, dim, dim);
-            Tensor[] ffnNorm = readLayers(f, layers, dim);
-            Tensor[] w1 = readLayers(f, layers, hidden, dim);
-            Tensor[] w2 = readLayers(f, layers, dim, hidden);
-            Tensor[] w3 = readLayers(f, layers, hidden, dim);
-            Tensor finalNorm = read(f, dim);
+            Llama model = new Llama(c);
+            Llama.Trunk m = model.model;
+            f.get(m.embed_tokens.weight.data());
+            // Each per-layer tensor is stored for all layers together, in this order.
+            readLayers(f, m, l -> l.input_layernorm.weight);
+            readLayers(f, m, l -> l.self_attn.q_proj.weight);
+            readLayers(f, m, l -> l.self_attn.k_proj.weight);
+            readLayers(f, m, l -> l.self_attn.v_proj.weight);
+            readLayers(f, m, l -> l.self_attn.o_proj.weight);
+            readLayers(f, m, l -> l.post_attention_layernorm.weight);
+            readLayers(f, m, l -> l.mlp.gate_proj.weight); // w1
+            readLayers(f, m, l -> l.mlp.down_proj.weight); // w2
+            readLayers(f, m, l -> l.mlp.up_proj.weight);   // w3
+            f.get(m.norm.weight.data());
             f.position(f.position() + (int) (seqLen * hs)); // freq_cis_real and freq_cis_imag, seqLen x hs/2 each
-            Tensor cls = shared ? emb : read(f, c.vocabSize(), dim);
-            Llama.Layer[] ls = new Llama.Layer[layers];
-            for (int l = 0; l < layers; l++) {
-                ls[l] = new Llama.Layer(attNorm[l], wq[l], wk[l], wv[l], wo[l], ffnNorm[l], w1[l], w2[l], w3[l]);
+            if (!shared) {
+                f.get(model.lm_head.weight.data());
             }
-            return new Llama(c, emb, ls, finalNorm, cls);
+            return model;
         } catch (IOException e) {
             throw new T4jException(file + ": cannot read: " + e.getMessage(), e);
         }
     }
 
-    private static Tensor read(FloatBuffer f, int... shape) {
-        Tensor t = Tensor.zeros(shape);
-        f.get(t.data());
-        return t;
-    }
-
-    private static Tensor[] readLayers(FloatBuffer f, int layers, int... shape) {
-        Tensor[] out = new Tensor[layers];
-        for (int l = 0; l < layers; l++) {
-            out[l] = read(f, shape);
+    private static void readLayers(FloatBuffer f, Llama.Trunk m, Function<LlamaBlock, Tensor> which) {
+        for (LlamaBlock layer : m.layers) {
+            f.get(which.apply(layer).data());
         }
-        return out;
     }
 }

@@ -205,8 +205,14 @@ public final class Ops {
             Activations.geluTanh(x.data(), y.data(), n);
             return attach(y, "gelu", () -> Activations.geluTanhBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
         }
-        Activations.geluExact(x.data(), y.data(), n);
-        return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
+        if (!recording(x)) {
+            Activations.geluExact(x.data(), y.data(), n);
+            return y;
+        }
+        // Phi(x) saved for the backward, which would otherwise recompute erf (bit-identical either way)
+        float[] cdf = new float[n];
+        Activations.geluExact(x.data(), y.data(), cdf, n);
+        return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), cdf, y.grad(), x.grad(), n), x);
     }
 
     public static Tensor relu(Tensor x) {
@@ -289,9 +295,11 @@ public final class Ops {
             Tensor y = Tensor.zeros(shape);
             float[] yd = y.data();
             int col = part * w;
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(xd, r * c + col, yd, r * w, w);
-            }
+            ElementWise.forRows(rows, w, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    System.arraycopy(xd, r * c + col, yd, r * w, w);
+                }
+            });
             out[part] = attach(y, "split", () -> {
                 float[] g = y.grad();
                 float[] gx = x.grad();

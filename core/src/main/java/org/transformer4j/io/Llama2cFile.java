@@ -1,9 +1,11 @@
 package org.transformer4j.io;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +15,7 @@ import org.transformer4j.T4jException;
 import org.transformer4j.model.Llama;
 import org.transformer4j.model.LlamaConfig;
 import org.transformer4j.tensor.Tensor;
+import org.transformer4j.tensor.WeightStorage;
 
 /**
  * llama2.c's legacy checkpoint: a header of 7 little-endian int32 (dim, hidden_dim, n_layers, n_heads,
@@ -25,7 +28,20 @@ public final class Llama2cFile {
 
     private Llama2cFile() {}
 
+    /** Loads a llama2.c checkpoint into the heap (float32 copies of every weight). */
     public static Llama load(Path file) {
+        return open(file, true);
+    }
+
+    /**
+     * Opens a llama2.c checkpoint for inference with its weight matrices left in the memory-mapped file (read in
+     * place by the kernels, never copied into the heap); the norm vectors are copied. The weights are read-only.
+     */
+    public static Llama map(Path file) {
+        return open(file, false);
+    }
+
+    private static Llama open(Path file, boolean heap) {
         long size;
         try {
             size = Files.size(file);
@@ -62,8 +78,9 @@ public final class Llama2cFile {
                 throw new T4jException(file + ": " + size + " bytes, but a llama2.c checkpoint with this header has "
                         + expected + " (truncated, or not a llama2.c file)");
             }
-            FloatBuffer f = ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, size - HEADER_BYTES)
-                    .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            // An automatic arena: the mapping lives as long as a tensor uses it.
+            Weights f = new Weights(ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, size - HEADER_BYTES,
+                    Arena.ofAuto()).asReadOnly(), heap);
             Tensor emb = read(f, c.vocabSize(), dim);
             Tensor[] attNorm = readLayers(f, layers, dim);
             Tensor[] wq = readLayers(f, layers, dim, dim);
@@ -75,7 +92,7 @@ public final class Llama2cFile {
             Tensor[] w2 = readLayers(f, layers, dim, hidden);
             Tensor[] w3 = readLayers(f, layers, hidden, dim);
             Tensor finalNorm = read(f, dim);
-            f.position(f.position() + (int) (seqLen * hs)); // freq_cis_real and freq_cis_imag, seqLen x hs/2 each
+            f.skip(seqLen * hs); // freq_cis_real and freq_cis_imag, seqLen x hs/2 each
             Tensor cls = shared ? emb : read(f, c.vocabSize(), dim);
             Llama.Layer[] ls = new Llama.Layer[layers];
             for (int l = 0; l < layers; l++) {
@@ -87,13 +104,38 @@ public final class Llama2cFile {
         }
     }
 
-    private static Tensor read(FloatBuffer f, int... shape) {
+    /** A cursor over the float32 weights after the header. */
+    private static final class Weights {
+        private static final ValueLayout.OfFloat F32_LE =
+                ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        final MemorySegment segment;
+        final boolean heap;
+        long position; // in floats
+
+        Weights(MemorySegment segment, boolean heap) {
+            this.segment = segment;
+            this.heap = heap;
+        }
+
+        void skip(long floats) {
+            position += floats;
+        }
+    }
+
+    /** The next tensor: a matrix stays mapped (unless loading into the heap), a vector is copied. */
+    private static Tensor read(Weights f, int... shape) {
+        long n = Tensor.numel(shape);
+        MemorySegment slice = f.segment.asSlice(4 * f.position, 4 * n);
+        f.skip(n);
+        if (shape.length == 2 && !f.heap) {
+            return Tensor.mapped(new WeightStorage(slice, WeightStorage.Format.F32, false), shape);
+        }
         Tensor t = Tensor.zeros(shape);
-        f.get(t.data());
+        MemorySegment.copy(slice, Weights.F32_LE, 0, t.data(), 0, (int) n);
         return t;
     }
 
-    private static Tensor[] readLayers(FloatBuffer f, int layers, int... shape) {
+    private static Tensor[] readLayers(Weights f, int layers, int... shape) {
         Tensor[] out = new Tensor[layers];
         for (int l = 0; l < layers; l++) {
             out[l] = read(f, shape);

@@ -14,7 +14,8 @@ import org.transformer4j.tensor.Tensor;
 /**
  * A Hugging Face LlamaForCausalLM directory: config.json (model_type "llama") and model.safetensors or shards.
  * Both spellings of the rotary settings found in the wild are read: rope_theta + rope_scaling (most published
- * checkpoints) and transformers 5's rope_parameters. F16 and BF16 weights are widened to float32 on load.
+ * checkpoints) and transformers 5's rope_parameters. {@link #map} leaves the weight matrices in the mapped file
+ * (F16 and BF16 stay 16-bit, widened in the kernels); {@link #load} copies them into the heap as float32.
  */
 public final class LlamaFiles {
     private LlamaFiles() {}
@@ -65,31 +66,46 @@ public final class LlamaFiles {
         }
     }
 
+    /** Loads a Llama directory into the heap (every weight widened to float32): {@link #map}, then copied. */
     public static Llama load(Path dir) {
+        return open(dir, true);
+    }
+
+    /**
+     * Opens a Llama directory for inference with its weight matrices left in the memory-mapped safetensors file(s):
+     * F32, BF16 and F16 matrices stay in their stored format (16-bit ones are widened inside the kernels) and are
+     * never copied into the heap; the norm vectors are copied as float32. The weights are read-only.
+     */
+    public static Llama map(Path dir) {
+        return open(dir, false);
+    }
+
+    private static Llama open(Path dir, boolean heap) {
         LlamaConfig c = readConfig(dir);
-        try (TensorReader r = Safetensors.openDirectory(dir)) {
-            Tensor emb = read(r, dir, "model.embed_tokens.weight", c.vocabSize(), c.dim());
+        // closing a mapped reader leaves the mapping alone: it lives as long as the tensors that use it
+        try (TensorReader r = heap ? Safetensors.openDirectory(dir) : Safetensors.mapDirectory(dir)) {
+            Tensor emb = read(r, dir, heap, "model.embed_tokens.weight", c.vocabSize(), c.dim());
             Llama.Layer[] layers = new Llama.Layer[c.nLayers()];
             for (int l = 0; l < c.nLayers(); l++) {
                 String p = "model.layers." + l + ".";
-                layers[l] = new Llama.Layer(read(r, dir, p + "input_layernorm.weight", c.dim()),
-                        read(r, dir, p + "self_attn.q_proj.weight", c.dim(), c.dim()),
-                        read(r, dir, p + "self_attn.k_proj.weight", c.kvDim(), c.dim()),
-                        read(r, dir, p + "self_attn.v_proj.weight", c.kvDim(), c.dim()),
-                        read(r, dir, p + "self_attn.o_proj.weight", c.dim(), c.dim()),
-                        read(r, dir, p + "post_attention_layernorm.weight", c.dim()),
-                        read(r, dir, p + "mlp.gate_proj.weight", c.hiddenDim(), c.dim()),
-                        read(r, dir, p + "mlp.down_proj.weight", c.dim(), c.hiddenDim()),
-                        read(r, dir, p + "mlp.up_proj.weight", c.hiddenDim(), c.dim()));
+                layers[l] = new Llama.Layer(read(r, dir, heap, p + "input_layernorm.weight", c.dim()),
+                        read(r, dir, heap, p + "self_attn.q_proj.weight", c.dim(), c.dim()),
+                        read(r, dir, heap, p + "self_attn.k_proj.weight", c.kvDim(), c.dim()),
+                        read(r, dir, heap, p + "self_attn.v_proj.weight", c.kvDim(), c.dim()),
+                        read(r, dir, heap, p + "self_attn.o_proj.weight", c.dim(), c.dim()),
+                        read(r, dir, heap, p + "post_attention_layernorm.weight", c.dim()),
+                        read(r, dir, heap, p + "mlp.gate_proj.weight", c.hiddenDim(), c.dim()),
+                        read(r, dir, heap, p + "mlp.down_proj.weight", c.dim(), c.hiddenDim()),
+                        read(r, dir, heap, p + "mlp.up_proj.weight", c.hiddenDim(), c.dim()));
             }
-            Tensor norm = read(r, dir, "model.norm.weight", c.dim());
+            Tensor norm = read(r, dir, heap, "model.norm.weight", c.dim());
             Tensor head = c.sharedClassifier() || !r.contains("lm_head.weight") ? emb
-                    : read(r, dir, "lm_head.weight", c.vocabSize(), c.dim());
+                    : read(r, dir, heap, "lm_head.weight", c.vocabSize(), c.dim());
             return new Llama(c, emb, layers, norm, head);
         }
     }
 
-    private static Tensor read(TensorReader r, Path dir, String name, int... shape) {
+    private static Tensor read(TensorReader r, Path dir, boolean heap, String name, int... shape) {
         if (!r.contains(name)) {
             throw new T4jException(dir + ": missing tensor '" + name + "'");
         }
@@ -99,6 +115,7 @@ public final class LlamaFiles {
             throw new T4jException(dir + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
                     + " but config.json implies " + Arrays.toString(shape));
         }
-        return Tensor.of(r.readFloats(name), shape);
+        var storage = heap || shape.length != 2 ? null : r.storage(name, false);
+        return storage != null ? Tensor.mapped(storage, shape) : Tensor.of(r.readFloats(name), shape);
     }
 }

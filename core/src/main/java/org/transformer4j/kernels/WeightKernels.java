@@ -24,7 +24,7 @@ import org.transformer4j.tensor.WeightStorage;
 public final class WeightKernels {
     /** Up to this many rows of x, the matrix-vector kernels run; above it the blocked GEMM. */
     public static final int MATVEC_ROWS = 4;
-    /** Floats of W widened per GEMM block (1 MB: comfortably in L2 together with Gemm's packed panels... or not; it is streamed once). */
+    /** Floats of W widened per GEMM block (1 MB): large enough that Gemm's own blocking runs at full speed. */
     static final int BLOCK_FLOATS = 1 << 18;
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

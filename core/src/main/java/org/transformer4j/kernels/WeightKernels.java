@@ -24,8 +24,12 @@ import org.transformer4j.tensor.WeightStorage;
 public final class WeightKernels {
     /** Up to this many rows of x, the matrix-vector kernels run; above it the blocked GEMM. */
     public static final int MATVEC_ROWS = 4;
-    /** Floats of W widened per GEMM block (1 MB): large enough that Gemm's own blocking runs at full speed. */
-    static final int BLOCK_FLOATS = 1 << 18;
+    /**
+     * Floats of W widened per GEMM block (16 MB of scratch): every GPT-2 124M and Llama 110M matrix but the output
+     * head fits in one block, so Gemm sees the same call as for a heap weight (smaller blocks measured slower:
+     * each call packs and splits its work again).
+     */
+    static final int BLOCK_FLOATS = 1 << 22;
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -57,13 +61,13 @@ public final class WeightKernels {
                 WeightMatVec.rows(m, in, out, x, w, y);
             }
         } else {
-            blocked(m, in, out, x, w, y);
+            blocked(m, in, out, x, w, y, BLOCK_FLOATS);
         }
     }
 
-    /** Prompt processing: widen a block of W at a time and hand it to Gemm. */
-    private static void blocked(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
-        int block = Math.max(1, Math.min(out, BLOCK_FLOATS / in));
+    /** Prompt processing: widen a block of about {@code blockFloats} floats of W at a time and hand it to Gemm. */
+    static void blocked(int m, int in, int out, float[] x, WeightStorage w, float[] y, int blockFloats) {
+        int block = Math.max(1, Math.min(out, blockFloats / in));
         if (block < out && block >= 16) {
             block -= block % 16; // whole GEMM panels
         }

@@ -82,25 +82,29 @@ class WeightKernelsTest {
                     }
                     String what = f + (transposed ? " transposed" : " rows") + " in=" + in + " out=" + out + " m=" + m;
                     assertThat(results[1]).as("%s: 1 and 2 threads give identical bits", what).isEqualTo(results[0]);
-                    float[] y = results[0];
-                    String worst = null;
-                    for (int i = 0; i < m; i++) {
-                        for (int j = 0; j < out; j++) {
-                            double exact = 0;
-                            double magnitude = 0;
-                            for (int p = 0; p < in; p++) {
-                                float wv = transposed ? w.values()[p * out + j] : w.values()[j * in + p];
-                                exact += (double) x[i * in + p] * wv;
-                                magnitude += Math.abs((double) x[i * in + p] * wv);
-                            }
-                            double tol = 4.0 * in * 0x1p-24 * magnitude + 1e-30;
-                            if (worst == null && !(Math.abs(y[i * out + j] - exact) <= tol)) {
-                                worst = what + " at (" + i + ", " + j + "): " + y[i * out + j] + " vs " + exact
-                                        + " (tolerance " + tol + ")";
+                    // the GEMM path cut into several blocks of 2 rows of W (the last one partial) must agree too
+                    float[] blocked = new float[m * out];
+                    WeightKernels.blocked(m, in, out, x, w.storage(), blocked, 2 * in + 1);
+                    for (float[] y : new float[][] {results[0], blocked}) {
+                        String worst = null;
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < out; j++) {
+                                double exact = 0;
+                                double magnitude = 0;
+                                for (int p = 0; p < in; p++) {
+                                    float wv = transposed ? w.values()[p * out + j] : w.values()[j * in + p];
+                                    exact += (double) x[i * in + p] * wv;
+                                    magnitude += Math.abs((double) x[i * in + p] * wv);
+                                }
+                                double tol = 4.0 * in * 0x1p-24 * magnitude + 1e-30;
+                                if (worst == null && !(Math.abs(y[i * out + j] - exact) <= tol)) {
+                                    worst = what + " at (" + i + ", " + j + "): " + y[i * out + j] + " vs " + exact
+                                            + " (tolerance " + tol + ")";
+                                }
                             }
                         }
+                        assertThat(worst).as("first element outside the tolerance").isNull();
                     }
-                    assertThat(worst).as("first element outside the tolerance").isNull();
                 }
             }
         }

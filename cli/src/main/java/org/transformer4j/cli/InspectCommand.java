@@ -28,6 +28,8 @@ import picocli.CommandLine.Spec;
         description = "Write logits, hidden states and attention maps of a model for a prompt (.npy files)",
         footer = {"", "Hidden states have L+1 entries: entry 0 is the embedding output, entry i the output of block i "
                 + "(before the final layer norm).",
+                "For an encoder (BERT) the logits are the masked-LM logits at every position and the most likely "
+                        + "tokens at each [MASK] are printed.",
                 "Example: t4j inspect --model runs/shakespeare-char --prompt 'ROMEO:' --logits-out l.npy --hidden-out h.npy"})
 public final class InspectCommand implements Callable<Integer> {
     @Spec
@@ -55,6 +57,9 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (java.nio.file.Files.isDirectory(model) && org.transformer4j.model.BertFiles.isBert(model)) {
+            return BertInspect.run(this, spec.commandLine().getOut()); // an encoder: MLM logits, no next token
+        }
         LoadedModel loaded = LoadedModel.open(model);
         CausalLM lm = loaded.model();
         int[] ids = prompt.ids(loaded);

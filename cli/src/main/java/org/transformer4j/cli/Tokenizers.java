@@ -11,7 +11,9 @@ import java.util.Optional;
 import org.transformer4j.T4jException;
 import org.transformer4j.data.Prepare;
 import org.transformer4j.tokenizer.CharTokenizer;
+import org.transformer4j.tokenizer.HfTokenizer;
 import org.transformer4j.tokenizer.Tokenizer;
+import org.transformer4j.tokenizer.TokenizerFiles;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonParser;
@@ -28,8 +30,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <li>for the char tokenizer, {@code vocab.json}: a JSON object mapping each character to its id, written in
  *     id order (ids are explicit, so the order of keys does not matter when reading).</li>
  * </ul>
- * A Hugging Face GPT-2 directory (tokenizer_class GPT2Tokenizer/GPT2TokenizerFast, no t4j_tokenizer key)
- * loads as the GPT-2 tokenizer too; its own vocab.json is then not read (JTokkit carries the same vocabulary).
+ * A Hugging Face model directory's own tokenizer files are read by {@link TokenizerFiles} (core, our own code):
+ * tokenizer.json, else vocab.json + merges.txt (GPT-2 byte-level BPE), else vocab.txt (BERT WordPiece). A
+ * directory with only a tokenizer_config.json naming GPT2Tokenizer/GPT2TokenizerFast loads JTokkit's r50k_base.
+ * Saving a Hugging Face tokenizer copies its files, so a trained model directory carries the tokenizer it used.
  */
 public final class Tokenizers {
     private Tokenizers() {}
@@ -53,6 +57,14 @@ public final class Tokenizers {
 
     /** Writes the files of {@code tok} into {@code dir} (which must exist), each atomically. */
     public static void save(Tokenizer tok, Path dir) throws IOException {
+        if (tok instanceof HfTokenizer hf) {
+            for (Path f : hf.files()) {
+                Path target = dir.resolve(f.getFileName().toString());
+                if (Files.exists(target) && Files.isSameFile(f, target)) continue;
+                org.transformer4j.io.AtomicFiles.writeBytes(target, Files.readAllBytes(f));
+            }
+            return;
+        }
         ObjectNode config = JSON.createObjectNode();
         switch (tok) {
             case CharTokenizer c -> {
@@ -80,21 +92,23 @@ public final class Tokenizers {
     }
 
     /**
-     * The tokenizer stored in {@code dir}, or empty when the directory has no tokenizer_config.json. Unreadable
-     * or inconsistent files throw a T4jException naming the file.
+     * The tokenizer stored in {@code dir}, or empty when the directory has no tokenizer files. Our own files
+     * (tokenizer_config.json with t4j_tokenizer) come first, then Hugging Face's ({@link TokenizerFiles}).
+     * Unreadable or inconsistent files throw a T4jException naming the file.
      */
     public static Optional<Tokenizer> load(Path dir) throws IOException {
         Path configFile = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(configFile)) return Optional.empty();
-        JsonNode config = readJson(configFile);
-        if (!config.isObject()) throw new T4jException(configFile + ": expected a JSON object");
-        String kind = text(config, "t4j_tokenizer");
+        JsonNode config = Files.isRegularFile(configFile) ? readJson(configFile) : null;
+        if (config != null && !config.isObject()) throw new T4jException(configFile + ": expected a JSON object");
+        String kind = config == null ? null : text(config, "t4j_tokenizer");
+        if (kind == null && TokenizerFiles.present(dir)) return TokenizerFiles.load(dir);
+        if (config == null) return Optional.empty();
         String cls = text(config, "tokenizer_class");
         if (kind == null) {
             if ("GPT2Tokenizer".equals(cls) || "GPT2TokenizerFast".equals(cls)) kind = "gpt2";
             else if (cls != null) {
-                throw new T4jException(configFile + ": tokenizer_class \"" + cls + "\" is not supported (t4j reads "
-                        + "the char and GPT-2 tokenizers)");
+                throw new T4jException(configFile + ": tokenizer_class \"" + cls + "\" is not supported without its "
+                        + "files (t4j reads tokenizer.json, vocab.json + merges.txt or vocab.txt; none is in " + dir + ")");
             } else {
                 throw new T4jException(configFile + ": missing key \"t4j_tokenizer\" (\"char\" or \"gpt2\")");
             }
@@ -111,7 +125,8 @@ public final class Tokenizers {
         if (!Files.isDirectory(dir)) {
             throw new T4jException(Files.exists(dir) ? dir + " is not a directory" : dir + ": no such directory");
         }
-        return load(dir).orElseThrow(() -> new T4jException(dir + " has no tokenizer (no " + CONFIG + ")"));
+        return load(dir).orElseThrow(() -> new T4jException(dir + " has no tokenizer (none of tokenizer.json, "
+                + "vocab.json + merges.txt, vocab.txt, " + CONFIG + ")"));
     }
 
     private static CharTokenizer loadChar(Path vocabFile, JsonNode config, Path configFile) throws IOException {
@@ -180,6 +195,7 @@ public final class Tokenizers {
         return switch (tok) {
             case CharTokenizer c -> "char (" + c.vocabSize() + " characters)";
             case Gpt2Tokenizer g -> "gpt2 (r50k_base, " + g.vocabSize() + " ids)";
+            case HfTokenizer h -> h.kind() + " (" + h.source() + ", " + h.vocabSize() + " ids)";
             default -> tok.kind() + " (" + tok.vocabSize() + " ids)";
         };
     }

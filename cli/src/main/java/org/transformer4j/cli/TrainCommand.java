@@ -15,6 +15,7 @@ import org.transformer4j.data.Prepare;
 import org.transformer4j.kernels.Parallel;
 import org.transformer4j.tokenizer.CharTokenizer;
 import org.transformer4j.tokenizer.Tokenizer;
+import org.transformer4j.train.Architectures;
 import org.transformer4j.train.Checkpoint;
 import org.transformer4j.train.Presets;
 import org.transformer4j.train.TrainConfig;
@@ -29,14 +30,14 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code t4j train}: nanoGPT's train.py. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a GPT from scratch on a text corpus, or resume a run",
+        description = "Train a model (GPT, or BERT with --arch=bert) from scratch on a text corpus, or resume a run",
         footer = {"",
                 "Settings use nanoGPT's names and defaults and are applied in order: defaults, --preset, --config, "
                         + "then --key=value overrides (e.g. --max_iters=100 --dropout=0.1).",
                 "Keys: out_dir eval_interval log_interval eval_iters eval_only always_save_checkpoint init_from "
                         + "dataset input tokenizer gradient_accumulation_steps batch_size block_size n_layer n_head "
                         + "n_embd dropout bias learning_rate max_iters weight_decay beta1 beta2 grad_clip decay_lr "
-                        + "warmup_iters lr_decay_iters min_lr seed threads adam_eps init_std arch",
+                        + "warmup_iters lr_decay_iters min_lr seed threads adam_eps init_std arch mlm_probability",
                 "When the dataset directory does not exist it is prepared from 'input' with 'tokenizer' "
                         + "(by default the bundled Tiny Shakespeare, character-level).",
                 "Ctrl-C saves a checkpoint and exits; --init_from=resume continues the run exactly.",
@@ -78,24 +79,32 @@ public final class TrainCommand implements Callable<Integer> {
             throw new T4jException("unknown preset '" + preset + "' (known: " + String.join(", ", Presets.names())
                     + ")");
         }
-        TrainConfig cfg = TrainConfig.load(preset, config == null ? null : Home.resolve(config), all);
+        Path configFile = config == null ? null : Home.resolve(config);
+        TrainConfig cfg = TrainConfig.load(preset, configFile, all);
+        if (cfg.initFrom().equals("resume")) {
+            // Resume with the run's own settings (saved in its checkpoint); what is given now goes on top.
+            cfg = TrainConfig.load(Checkpoint.savedSettings(Path.of(cfg.outDir())), preset, configFile, all);
+        }
         for (String w : cfg.warnings()) {
             err.println("t4j: note: " + w);
         }
-        DataDir data = openOrPrepareData(cfg, err);
+        // An architecture that reads its own files (e.g. source/target pairs) gets no token data directory.
+        DataDir data = Architectures.of(cfg.arch()).usesTokenData() ? openOrPrepareData(cfg, err) : null;
         Path runDir = Path.of(cfg.outDir());
         Files.createDirectories(runDir);
         if (cfg.initFrom().equals("scratch") && Files.exists(runDir.resolve(Checkpoint.STATE))) {
             err.println("t4j: note: starting from scratch in " + runDir
                     + ", replacing the checkpoint there (use --init_from=resume to continue it)");
         }
-        Tokenizers.load(data.dir()).ifPresent(tok -> {
-            try {
-                Tokenizers.save(tok, runDir);
-            } catch (IOException e) {
-                throw new T4jException("cannot write tokenizer files into " + runDir + ": " + e.getMessage(), e);
-            }
-        });
+        if (data != null) {
+            Tokenizers.load(data.dir()).ifPresent(tok -> {
+                try {
+                    Tokenizers.save(tok, runDir);
+                } catch (IOException e) {
+                    throw new T4jException("cannot write tokenizer files into " + runDir + ": " + e.getMessage(), e);
+                }
+            });
+        }
         org.transformer4j.io.AtomicFiles.writeString(runDir.resolve("train_config.json"), cfg.toJson() + "\n");
 
         long start = System.nanoTime();
@@ -124,7 +133,9 @@ public final class TrainCommand implements Callable<Integer> {
             outw.flush();
             return r.stoppedEarly() ? 130 : Cli.EXIT_OK;
         } finally {
-            data.close();
+            if (data != null) {
+                data.close();
+            }
         }
     }
 

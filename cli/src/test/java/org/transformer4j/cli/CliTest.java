@@ -46,7 +46,7 @@ class CliTest {
         assertThat(r.code()).isEqualTo(Cli.EXIT_USAGE);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("t4j: error: unknown command 'frobnicate' (commands: prepare, train, sample, "
-                + "generate, inspect, tokenize, bench, help)" + System.lineSeparator());
+                + "generate, inspect, embed, finetune, classify, tokenize, bench, help)" + System.lineSeparator());
         assertThat(CliTestSupport.run("tokenise").err()).contains("did you mean 'tokenize'?");
     }
 

@@ -74,9 +74,10 @@ class TrainWorkflowTest {
         int savedIter = Json.getInt(Json.parseObject(run.resolve("trainer_state.json")), "iter_num");
         assertThat(savedIter).isGreaterThanOrEqualTo(4);
 
-        // Resume in-process up to a few iterations past the checkpoint.
-        CliTestSupport.Result resumed = CliTestSupport.run(trainArgs(data, run, "--resume",
-                "--max_iters=" + (savedIter + 3), "--lr_decay_iters=100000").toArray(String[]::new));
+        // Resume in-process up to a few iterations past the checkpoint, naming only the run directory and the new
+        // max_iters: the run's other settings (the tiny model, the data set) come from its checkpoint.
+        CliTestSupport.Result resumed = CliTestSupport.run("train", "--out", run.toString(), "--resume",
+                "--max_iters=" + (savedIter + 3));
         assertThat(resumed.code()).as(resumed.err()).isZero();
         assertThat(resumed.err()).contains("resuming").contains("at iter " + savedIter);
         assertThat(resumed.out()).contains("done after " + (savedIter + 4) + " iterations");

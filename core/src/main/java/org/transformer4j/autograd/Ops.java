@@ -9,7 +9,9 @@ import org.transformer4j.kernels.CrossEntropy;
 import org.transformer4j.kernels.ElementWise;
 import org.transformer4j.kernels.Gemm;
 import org.transformer4j.kernels.Norms;
+import org.transformer4j.kernels.Rotary;
 import org.transformer4j.kernels.Softmax;
+import org.transformer4j.kernels.VectorMath;
 import org.transformer4j.kernels.WeightKernels;
 import org.transformer4j.tensor.Tensor;
 
@@ -232,6 +234,31 @@ public final class Ops {
     }
 
     /**
+     * Rotary position embedding (RoPE, Su et al.): x [B, T, nHeads * headSize]; in every head, pair i at sequence
+     * index t is rotated by the angle with cosine cos[t * headSize/2 + i] and sine sin[t * headSize/2 + i] (tables
+     * [T, headSize/2] for the T positions of x, see {@link org.transformer4j.nn.RotaryEmbedding}). The pair is
+     * (2i, 2i+1) when {@code interleaved} (llama2.c, Meta's original code) and (i, i + headSize/2) otherwise
+     * (Hugging Face's rotate_half). The backward applies the inverse rotation to the output gradient.
+     */
+    public static Tensor rope(Tensor x, int headSize, float[] cos, float[] sin, boolean interleaved) {
+        if (x.rank() != 3 || headSize <= 0 || headSize % 2 != 0 || x.dim(2) % headSize != 0) {
+            throw new IllegalArgumentException("rope: x must be [B, T, heads * headSize] with an even headSize "
+                    + headSize + ", got " + Arrays.toString(x.shape()));
+        }
+        int time = x.dim(1);
+        int width = x.dim(2);
+        if (cos.length != time * headSize / 2 || sin.length != cos.length) {
+            throw new IllegalArgumentException("rope: cos and sin must hold " + time + " x " + headSize / 2
+                    + " entries for x " + Arrays.toString(x.shape()) + ", got " + cos.length + " and " + sin.length);
+        }
+        int rows = x.rows();
+        Tensor y = Tensor.zeros(x.shape());
+        Rotary.apply(x.data(), y.data(), rows, time, width, headSize, cos, sin, interleaved, false);
+        return attach(y, "rope", () -> Rotary.apply(y.grad(), x.grad(), rows, time, width, headSize, cos, sin,
+                interleaved, true), x);
+    }
+
+    /**
      * Inverted dropout: when {@code training} and p > 0, zeroes each element with probability p and scales the rest
      * by 1/(1-p); otherwise returns x itself. The mask is drawn from {@code rng}, so a seeded run is repeatable.
      */
@@ -363,12 +390,36 @@ public final class Ops {
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, int nHead, AttentionMask mask, float scale,
                                    Tensor bias, float[] probs, float dropout, SplittableRandom rng) {
+        return attention(q, k, v, nHead, nHead, mask, scale, bias, probs, dropout, rng);
+    }
+
+    /**
+     * Grouped-query attention (Llama 2/3, Mistral): as {@link #attention(Tensor, Tensor, Tensor, int,
+     * AttentionMask, float, Tensor, float[], float, SplittableRandom)} with {@code nKvHead} key/value heads
+     * shared by groups of nHead / nKvHead consecutive query heads. q [B, T, nHead * headDim]; k and v
+     * [B, S, nKvHead * headDim]. Query head h reads key/value head h / (nHead / nKvHead), the order of Hugging
+     * Face's repeat_kv; the backward sums the gradients of the heads sharing a key/value head. nKvHead = nHead is
+     * ordinary multi-head attention, nKvHead = 1 multi-query attention.
+     */
+    public static Tensor groupedQueryAttention(Tensor q, Tensor k, Tensor v, int nHead, int nKvHead,
+                                               AttentionMask mask, float scale, float[] probs, float dropout,
+                                               SplittableRandom rng) {
+        return attention(q, k, v, nHead, nKvHead, mask, scale, null, probs, dropout, rng);
+    }
+
+    private static Tensor attention(Tensor q, Tensor k, Tensor v, int nHead, int nKvHead, AttentionMask mask,
+                                    float scale, Tensor bias, float[] probs, float dropout, SplittableRandom rng) {
         if (!(dropout >= 0f && dropout < 1f)) {
             throw new IllegalArgumentException("attention: dropout must be in [0, 1), got " + dropout);
         }
+        if (nHead <= 0 || nKvHead <= 0 || nHead % nKvHead != 0) {
+            throw new IllegalArgumentException("attention: " + nHead + " query heads do not split into groups for "
+                    + nKvHead + " key/value heads");
+        }
         if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3 || !k.sameShape(v) || q.dim(0) != k.dim(0)
-                || q.dim(2) != k.dim(2)) {
-            throw new IllegalArgumentException("attention: q must be [B, T, C] and k, v [B, S, C], got q "
+                || (long) q.dim(2) * nKvHead != (long) k.dim(2) * nHead) {
+            throw new IllegalArgumentException("attention: q must be [B, T, C] and k, v [B, S, C"
+                    + (nKvHead == nHead ? "" : " * " + nKvHead + "/" + nHead) + "], got q "
                     + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v "
                     + Arrays.toString(v.shape()));
         }
@@ -376,7 +427,7 @@ public final class Ops {
         int tq = q.dim(1);
         int sk = k.dim(1);
         int c = q.dim(2);
-        if (nHead <= 0 || c % nHead != 0) {
+        if (c % nHead != 0) {
             throw new IllegalArgumentException("attention: " + c + " channels do not split into " + nHead + " heads");
         }
         if (bias != null && !Arrays.equals(bias.shape(), new int[] {nHead, tq, sk})) {
@@ -401,7 +452,8 @@ public final class Ops {
         if (probs != null && probs.length != pSize) {
             throw new IllegalArgumentException("attention: probs has " + probs.length + " entries, needs " + pSize);
         }
-        Attention.Dims d = new Attention.Dims(batch, tq, sk, c, nHead, mask.isCausal(), mask.offset(), lengths);
+        Attention.Dims d = new Attention.Dims(batch, tq, sk, c, nHead, mask.isCausal(), mask.offset(), lengths,
+                nKvHead);
         boolean record = recording(q, k, v, bias);
         float[] p = record || probs != null ? new float[Math.toIntExact(pSize)] : null;
         float[] keep = null;
@@ -423,6 +475,56 @@ public final class Ops {
         return attach(y, "attention", () -> Attention.backwardAcc(d, q.data(), k.data(), v.data(), p, keepMask, scale,
                 y.grad(), gradOrNull(q), gradOrNull(k), gradOrNull(v), gradOrNull(bias)), q, k, v, bias);
     }
+
+    /** Element-wise tanh (BERT's pooler), with our deterministic {@link VectorMath#tanh(float)}. */
+    public static Tensor tanh(Tensor x) {
+        Tensor y = Tensor.zeros(x.shape());
+        int n = y.size();
+        float[] xd = x.data();
+        float[] yd = y.data();
+        for (int i = 0; i < n; i++) {
+            yd[i] = VectorMath.tanh(xd[i]);
+        }
+        return attach(y, "tanh", () -> {
+            float[] g = y.grad();
+            float[] gx = x.grad();
+            for (int i = 0; i < n; i++) {
+                gx[i] += g[i] * (1f - yd[i] * yd[i]);
+            }
+        }, x);
+    }
+
+    /**
+     * Selected rows of x seen as a matrix [N, C]: out[i, :] = x[rows[i], :], shape [rows.length, C]. Picks the
+     * [CLS] position of each sequence (a pooler) or the masked positions of a batch (a masked-LM head that only
+     * scores what the loss uses). Backward scatter-adds; a row may be selected more than once. A row outside
+     * [0, N) throws.
+     */
+    public static Tensor gatherRows(Tensor x, int[] rows) {
+        int n = x.rows();
+        int c = x.cols();
+        for (int r : rows) {
+            if (r < 0 || r >= n) {
+                throw new IllegalArgumentException("gatherRows: row " + r + " is outside [0, " + n + ") of "
+                        + Arrays.toString(x.shape()));
+            }
+        }
+        int[] saved = rows.clone();
+        Tensor y = Tensor.zeros(saved.length, c);
+        float[] xd = x.data();
+        float[] yd = y.data();
+        for (int i = 0; i < saved.length; i++) {
+            System.arraycopy(xd, saved[i] * c, yd, i * c, c);
+        }
+        return attach(y, "gatherRows", () -> {
+            float[] g = y.grad();
+            float[] gx = x.grad();
+            for (int i = 0; i < saved.length; i++) {
+                ElementWise.axpy(c, 1f, g, i * c, gx, saved[i] * c);
+            }
+        }, x);
+    }
+
     // ---- graph recording ----------------------------------------------------------------------------------
 
     /** True when the op must record a Node: grad mode is on and some input requires grad. */

@@ -10,10 +10,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Function;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.model.Llama;
 import org.transformer4j.model.LlamaConfig;
+import org.transformer4j.nn.LlamaBlock;
 import org.transformer4j.tensor.Tensor;
 import org.transformer4j.tensor.WeightStorage;
 
@@ -28,9 +30,11 @@ public final class Llama2cFile {
 
     private Llama2cFile() {}
 
-    /** Loads a llama2.c checkpoint into the heap (float32 copies of every weight). */
+    /** Loads a llama2.c checkpoint into the heap, trainable ({@link #map}, then {@link Llama#toHeap()}). */
     public static Llama load(Path file) {
-        return open(file, true);
+        Llama model = map(file);
+        model.toHeap();
+        return model;
     }
 
     /**
@@ -38,10 +42,6 @@ public final class Llama2cFile {
      * place by the kernels, never copied into the heap); the norm vectors are copied. The weights are read-only.
      */
     public static Llama map(Path file) {
-        return open(file, false);
-    }
-
-    private static Llama open(Path file, boolean heap) {
         long size;
         try {
             size = Files.size(file);
@@ -80,27 +80,34 @@ public final class Llama2cFile {
             }
             // An automatic arena: the mapping lives as long as a tensor uses it.
             Weights f = new Weights(ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, size - HEADER_BYTES,
-                    Arena.ofAuto()).asReadOnly(), heap);
-            Tensor emb = read(f, c.vocabSize(), dim);
-            Tensor[] attNorm = readLayers(f, layers, dim);
-            Tensor[] wq = readLayers(f, layers, dim, dim);
-            Tensor[] wk = readLayers(f, layers, c.kvDim(), dim);
-            Tensor[] wv = readLayers(f, layers, c.kvDim(), dim);
-            Tensor[] wo = readLayers(f, layers, dim, dim);
-            Tensor[] ffnNorm = readLayers(f, layers, dim);
-            Tensor[] w1 = readLayers(f, layers, hidden, dim);
-            Tensor[] w2 = readLayers(f, layers, dim, hidden);
-            Tensor[] w3 = readLayers(f, layers, hidden, dim);
-            Tensor finalNorm = read(f, dim);
+                    Arena.ofAuto()).asReadOnly());
+            Llama model = new Llama(c);
+            Llama.Trunk m = model.model;
+            f.read(m.embed_tokens.weight);
+            // Each per-layer tensor is stored for all layers together, in this order.
+            readLayers(f, m, l -> l.input_layernorm.weight);
+            readLayers(f, m, l -> l.self_attn.q_proj.weight);
+            readLayers(f, m, l -> l.self_attn.k_proj.weight);
+            readLayers(f, m, l -> l.self_attn.v_proj.weight);
+            readLayers(f, m, l -> l.self_attn.o_proj.weight);
+            readLayers(f, m, l -> l.post_attention_layernorm.weight);
+            readLayers(f, m, l -> l.mlp.gate_proj.weight); // w1
+            readLayers(f, m, l -> l.mlp.down_proj.weight); // w2
+            readLayers(f, m, l -> l.mlp.up_proj.weight);   // w3
+            f.read(m.norm.weight);
             f.skip(seqLen * hs); // freq_cis_real and freq_cis_imag, seqLen x hs/2 each
-            Tensor cls = shared ? emb : read(f, c.vocabSize(), dim);
-            Llama.Layer[] ls = new Llama.Layer[layers];
-            for (int l = 0; l < layers; l++) {
-                ls[l] = new Llama.Layer(attNorm[l], wq[l], wk[l], wv[l], wo[l], ffnNorm[l], w1[l], w2[l], w3[l]);
+            if (!shared) {
+                f.read(model.lm_head.weight);
             }
-            return new Llama(c, emb, ls, finalNorm, cls);
+            return model;
         } catch (IOException e) {
             throw new T4jException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    private static void readLayers(Weights f, Llama.Trunk m, Function<LlamaBlock, Tensor> which) {
+        for (LlamaBlock layer : m.layers) {
+            f.read(which.apply(layer));
         }
     }
 
@@ -109,37 +116,26 @@ public final class Llama2cFile {
         private static final ValueLayout.OfFloat F32_LE =
                 ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         final MemorySegment segment;
-        final boolean heap;
         long position; // in floats
 
-        Weights(MemorySegment segment, boolean heap) {
+        Weights(MemorySegment segment) {
             this.segment = segment;
-            this.heap = heap;
         }
 
         void skip(long floats) {
             position += floats;
         }
-    }
 
-    /** The next tensor: a matrix stays mapped (unless loading into the heap), a vector is copied. */
-    private static Tensor read(Weights f, int... shape) {
-        long n = Tensor.numel(shape);
-        MemorySegment slice = f.segment.asSlice(4 * f.position, 4 * n);
-        f.skip(n);
-        if (shape.length == 2 && !f.heap) {
-            return Tensor.mapped(new WeightStorage(slice, WeightStorage.Format.F32, false), shape);
+        /** The next t.size() floats: a matrix is pointed at them in the mapped file, a vector is copied. */
+        void read(Tensor t) {
+            long n = t.size();
+            MemorySegment slice = segment.asSlice(4 * position, 4 * n);
+            skip(n);
+            if (t.rank() == 2) {
+                t.useMapped(new WeightStorage(slice, WeightStorage.Format.F32, false));
+            } else {
+                MemorySegment.copy(slice, F32_LE, 0, t.data(), 0, (int) n);
+            }
         }
-        Tensor t = Tensor.zeros(shape);
-        MemorySegment.copy(slice, Weights.F32_LE, 0, t.data(), 0, (int) n);
-        return t;
-    }
-
-    private static Tensor[] readLayers(Weights f, int layers, int... shape) {
-        Tensor[] out = new Tensor[layers];
-        for (int l = 0; l < layers; l++) {
-            out[l] = read(f, shape);
-        }
-        return out;
     }
 }

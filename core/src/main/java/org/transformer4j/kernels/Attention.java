@@ -3,8 +3,10 @@ package org.transformer4j.kernels;
 import java.util.Arrays;
 
 /**
- * Fused multi-head scaled dot-product attention on [B, T, C] queries and [B, S, C] keys/values, head h occupying
- * columns h*headDim..(h+1)*headDim-1. Heads are addressed in place through offsets (no reshaping copies).
+ * Fused multi-head scaled dot-product attention on [B, T, C] queries and [B, S, Ckv] keys/values, query head h
+ * occupying columns h*headDim..(h+1)*headDim-1. Heads are addressed in place through offsets (no reshaping copies).
+ * With fewer key/value heads than query heads (grouped-query attention, Ckv = kvHeads * headDim), query head h
+ * reads key/value head h / (heads / kvHeads): consecutive query heads share one, as Hugging Face's repeat_kv does.
  *
  * <p>Masks here are always a prefix of the keys: a query row sees keys [0, visible) where visible combines the
  * causal limit (offset + t + 1) and the batch row's key length. Masked keys get probability exactly 0, and a row
@@ -16,11 +18,27 @@ import java.util.Arrays;
 public final class Attention {
     private Attention() {}
 
-    /** Shapes and masking of one attention call. */
+    /** Shapes and masking of one attention call; {@code kvHeads} divides {@code heads}. */
     public record Dims(int batch, int queries, int keys, int channels, int heads, boolean causal, int offset,
-                       int[] keyLengths) {
+                       int[] keyLengths, int kvHeads) {
+        /** Multi-head attention: as many key/value heads as query heads. */
+        public Dims(int batch, int queries, int keys, int channels, int heads, boolean causal, int offset,
+                    int[] keyLengths) {
+            this(batch, queries, keys, channels, heads, causal, offset, keyLengths, heads);
+        }
+
         public int headDim() {
             return channels / heads;
+        }
+
+        /** Width of a key or value row. */
+        public int kvChannels() {
+            return kvHeads * headDim();
+        }
+
+        /** Query heads per key/value head. */
+        public int group() {
+            return heads / kvHeads;
         }
 
         /** Number of keys query t of batch row b may see: they are keys [0, visible). */
@@ -89,14 +107,14 @@ public final class Attention {
         int S = d.keys();
         int C = d.channels();
         int hd = d.headDim();
-        int col = h * hd;
-        int qOff = b * T * C + col;
-        int kvOff = b * S * C + col;
+        int KC = d.kvChannels();
+        int qOff = b * T * C + h * hd;
+        int kvOff = b * S * KC + (h / d.group()) * hd;
         int pairOff = (b * d.heads() + h) * T * S;
         float[] row = p == null ? logits : p;
         int base = p == null ? 0 : pairOff;
         int kMax = maxVisible(d, b);
-        Gemm.nt(T, kMax, hd, q, qOff, C, k, kvOff, C, row, base, S, false);
+        Gemm.nt(T, kMax, hd, q, qOff, C, k, kvOff, KC, row, base, S, false);
         for (int t = 0; t < T; t++) {
             int rOff = base + t * S;
             int n = d.visible(b, t);
@@ -126,7 +144,7 @@ public final class Attention {
             }
         }
         float[] w = keep == null ? row : weights;
-        Gemm.nn(T, hd, kMax, w, keep == null ? base : 0, S, v, kvOff, C, out, qOff, C, false);
+        Gemm.nn(T, hd, kMax, w, keep == null ? base : 0, S, v, kvOff, KC, out, qOff, C, false);
     }
 
     /**
@@ -146,15 +164,22 @@ public final class Attention {
         int T = d.queries();
         int S = d.keys();
         int H = d.heads();
-        int pairs = d.batch() * H;
+        int group = d.group();
+        // Work is split over (batch, key/value head) units: the query heads sharing a key/value head add into the
+        // same gk and gv columns, so one thread handles them all, in head order (race-free, deterministic).
+        int units = d.batch() * d.kvHeads();
         // Logit gradients per batch row, summed into gBias afterwards in batch order (writing gBias directly from
         // several (batch, head) pairs of the same head would race).
         float[] dsAll = gBias == null ? null : new float[p.length];
-        ElementWise.forRows(pairs, 4L * T * S * hd, (p0, p1) -> {
+        ElementWise.forRows(units, 4L * group * T * S * hd, (u0, u1) -> {
             float[] ds = new float[T * S];
             float[] weights = keep == null ? null : new float[T * S];
-            for (int pair = p0; pair < p1; pair++) {
-                backwardPair(d, pair / H, pair % H, q, k, v, p, keep, scale, g, gq, gk, gv, dsAll, ds, weights);
+            for (int unit = u0; unit < u1; unit++) {
+                int b = unit / d.kvHeads();
+                int kvh = unit % d.kvHeads();
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    backwardPair(d, b, h, q, k, v, p, keep, scale, g, gq, gk, gv, dsAll, ds, weights);
+                }
             }
         });
         if (gBias != null) {
@@ -187,12 +212,12 @@ public final class Attention {
         int S = d.keys();
         int C = d.channels();
         int hd = d.headDim();
-        int col = h * hd;
-        int qOff = b * T * C + col;
-        int kvOff = b * S * C + col;
+        int KC = d.kvChannels();
+        int qOff = b * T * C + h * hd;
+        int kvOff = b * S * KC + (h / d.group()) * hd;
         int pairOff = (b * d.heads() + h) * T * S;
         int kMax = maxVisible(d, b);
-        Gemm.nt(T, kMax, hd, g, qOff, C, v, kvOff, C, ds, 0, S, false);
+        Gemm.nt(T, kMax, hd, g, qOff, C, v, kvOff, KC, ds, 0, S, false);
         for (int t = 0; t < T; t++) {
             int pOff = pairOff + t * S;
             int r = t * S;
@@ -222,16 +247,16 @@ public final class Attention {
             }
         }
         if (gq != null) {
-            Gemm.nn(T, hd, kMax, ds, 0, S, k, kvOff, C, gq, qOff, C, true);
+            Gemm.nn(T, hd, kMax, ds, 0, S, k, kvOff, KC, gq, qOff, C, true);
         }
         if (gk != null) {
-            Gemm.tn(kMax, hd, T, ds, 0, S, q, qOff, C, gk, kvOff, C, true);
+            Gemm.tn(kMax, hd, T, ds, 0, S, q, qOff, C, gk, kvOff, KC, true);
         }
         if (gv != null) {
             if (keep == null) {
-                Gemm.tn(kMax, hd, T, p, pairOff, S, g, qOff, C, gv, kvOff, C, true);
+                Gemm.tn(kMax, hd, T, p, pairOff, S, g, qOff, C, gv, kvOff, KC, true);
             } else {
-                Gemm.tn(kMax, hd, T, weights, 0, S, g, qOff, C, gv, kvOff, C, true);
+                Gemm.tn(kMax, hd, T, weights, 0, S, g, qOff, C, gv, kvOff, KC, true);
             }
         }
     }

@@ -1,69 +1,135 @@
 package org.transformer4j.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
 
-import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
 import org.transformer4j.nn.Capture;
+import org.transformer4j.nn.Embedding;
+import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.nn.KVCache;
+import org.transformer4j.nn.Linear;
+import org.transformer4j.nn.LlamaBlock;
+import org.transformer4j.nn.Module;
+import org.transformer4j.nn.RMSNorm;
+import org.transformer4j.nn.RotaryEmbedding;
+import org.transformer4j.tensor.Gaussian;
 import org.transformer4j.tensor.Tensor;
 
 /**
- * A Llama-family decoder for inference: RMSNorm, rotary position embeddings (llama2.c's interleaved layout or
- * Hugging Face's rotate-half layout; optional Llama 3 frequency scaling), grouped-query attention and a SwiGLU MLP,
- * no biases.
+ * The Llama language model (Touvron et al., 2023), as Hugging Face's LlamaForCausalLM builds it:
  *
  * <pre>
- *   x = tok_embeddings[ids]
- *   for each layer: h = rmsnorm(x); q, k, v = h·Wq, h·Wk, h·Wv; rotate q, k; x += Wo·attention(q, k, v)
- *                   h = rmsnorm(x); x += W2·(silu(h·W1) * h·W3)
- *   logits = rmsnorm(x) · Wclsᵀ
+ *   x = embed_tokens[idx]                         token embeddings only: positions enter through RoPE
+ *   for layer in layers: x = layer(x)             pre-RMSNorm rotary grouped-query attention and SwiGLU, residual
+ *   logits = norm(x) · lm_headᵀ                   lm_head, or embed_tokens when tie_word_embeddings
  * </pre>
- * Weights are held in PyTorch's Linear layout [out, in]. Training this architecture comes with its own issue;
- * this class runs checkpoints (llama2.c files through {@link org.transformer4j.io.Llama2cFile}, Hugging Face
- * directories through {@link LlamaFiles}).
+ *
+ * One implementation serves training from scratch, Hugging Face directories ({@link LlamaFiles}), llama2.c
+ * checkpoints ({@link org.transformer4j.io.Llama2cFile}), KV-cached generation and inspection. Parameter names are
+ * LlamaForCausalLM's ("model.layers.0.self_attn.q_proj.weight"); a tied model has no "lm_head.weight", as
+ * transformers saves it.
  */
-public final class Llama implements CausalLM {
-    /** One block's weights. */
-    public record Layer(Tensor attentionNorm, Tensor wq, Tensor wk, Tensor wv, Tensor wo, Tensor ffnNorm, Tensor w1,
-                        Tensor w2, Tensor w3) {}
+public final class Llama extends Module implements CausalLM {
+    /** The decoder, named "model" as in LlamaForCausalLM. */
+    public static final class Trunk extends Module {
+        public final Embedding embed_tokens;
+        public final List<LlamaBlock> layers = new ArrayList<>();
+        public final RMSNorm norm;
+        public final RotaryEmbedding rotary_emb;
+
+        Trunk(LlamaConfig c) {
+            embed_tokens = child("embed_tokens", new Embedding(c.vocabSize(), c.dim()));
+            for (int i = 0; i < c.nLayers(); i++) {
+                layers.add(child("layers." + i, new LlamaBlock(c.dim(), c.nHeads(), c.nKvHeads(), c.hiddenDim(),
+                        c.normEps(), c.attentionDropout())));
+            }
+            norm = child("norm", new RMSNorm(c.dim(), c.normEps()));
+            rotary_emb = child("rotary_emb", new RotaryEmbedding(c.headSize(), c.ropeFrequencies(),
+                    c.ropeInterleaved()));
+        }
+    }
+
+    /** Logits [B, T, V] and, when targets were given, the mean cross-entropy loss (a scalar). */
+    public record Output(Tensor logits, Tensor loss) {}
 
     public final LlamaConfig config;
-    public final Tensor tokenEmbeddings;
-    public final Layer[] layers;
-    public final Tensor finalNorm;
-    public final Tensor classifier;
-    private final float[] invFreq;
+    public final Trunk model;
+    /** The output head, or null when it is tied to model.embed_tokens. */
+    public final Linear lm_head;
 
-    public Llama(LlamaConfig config, Tensor tokenEmbeddings, Layer[] layers, Tensor finalNorm, Tensor classifier) {
+    /** A model with all weights zero (RMSNorm gains one): call {@link #initWeights} or load weights. */
+    public Llama(LlamaConfig config) {
         this.config = config;
-        this.tokenEmbeddings = tokenEmbeddings;
-        this.layers = layers;
-        this.finalNorm = finalNorm;
-        this.classifier = classifier;
-        int half = config.headSize() / 2;
-        this.invFreq = new float[half];
-        for (int i = 0; i < half; i++) {
-            // theta^(-2i/head_size), computed in float as llama2.c does, so rotations match it to the last bit
-            invFreq[i] = 1.0f / (float) Math.pow(config.ropeTheta(), (2 * i) / (float) config.headSize());
-        }
-        LlamaConfig.RopeScaling sc = config.ropeScaling();
-        if (sc != null) {
-            double lowWavelen = sc.originalContext() / sc.lowFreqFactor();
-            double highWavelen = sc.originalContext() / sc.highFreqFactor();
-            for (int i = 0; i < half; i++) {
-                double f = invFreq[i];
-                double wavelen = 2 * Math.PI / f;
-                if (wavelen > lowWavelen) {
-                    f /= sc.factor();
-                } else if (wavelen >= highWavelen) {
-                    double smooth = (sc.originalContext() / wavelen - sc.lowFreqFactor())
-                            / (sc.highFreqFactor() - sc.lowFreqFactor());
-                    f = (1 - smooth) * f / sc.factor() + smooth * f;
+        this.model = child("model", new Trunk(config));
+        this.lm_head = config.sharedClassifier() ? null
+                : child("lm_head", new Linear(config.dim(), config.vocabSize(), false));
+    }
+
+    /**
+     * Initialisation for training from scratch: every Linear and Embedding weight ~ N(0, std²) (Hugging Face's
+     * initializer_range), RMSNorm gains 1, and, as GPT-2 and nanoGPT do, the projections that write into the
+     * residual stream (o_proj, down_proj) ~ N(0, (std/√(2·n_layers))²) so its variance does not grow with depth.
+     */
+    public Llama initWeights(long seed, float std) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float residualStd = (float) (std / Math.sqrt(2.0 * config.nLayers()));
+        for (var e : namedParameters().entrySet()) {
+            String name = e.getKey();
+            float[] d = e.getValue().data();
+            if (name.endsWith("norm.weight")) {
+                Arrays.fill(d, 1f);
+            } else {
+                float s = name.endsWith("o_proj.weight") || name.endsWith("down_proj.weight") ? residualStd : std;
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (float) (Gaussian.next(rng) * s);
                 }
-                invFreq[i] = (float) f;
             }
         }
+        return this;
+    }
+
+    /** The output head's weight [V, C]: lm_head's, or the token embedding when tied. */
+    public Tensor classifier() {
+        return lm_head == null ? model.embed_tokens.weight : lm_head.weight;
+    }
+
+    /**
+     * The full forward pass over a batch: idx holds B rows of T token ids (row-major), at positions 0..T-1. With
+     * targets (same layout, -1 to ignore a position) the loss is computed too. The context's capture, when set,
+     * records the hidden states (entry 0 the embedding output, entry i the output of layer i, before the final
+     * norm) and the attention weights [B, n_heads, T, T].
+     */
+    public Output forward(int[] idx, int batch, int time, int[] targets, ForwardContext ctx) {
+        if (time > config.seqLen()) {
+            throw new IllegalArgumentException("cannot forward a sequence of length " + time
+                    + ", the context is only " + config.seqLen());
+        }
+        if (idx.length != batch * time) {
+            throw new IllegalArgumentException("idx has " + idx.length + " ids, expected " + batch + " x " + time);
+        }
+        RotaryEmbedding.Tables rope = model.rotary_emb.tables(0, time);
+        Tensor x = model.embed_tokens.forward(idx, batch, time);
+        Capture capture = ctx.capture();
+        if (capture != null) {
+            capture.hidden(x);
+        }
+        for (LlamaBlock layer : model.layers) {
+            x = layer.forward(x, model.rotary_emb, rope, ctx);
+            if (capture != null) {
+                capture.hidden(x);
+            }
+        }
+        Tensor logits = Ops.linear(model.norm.forward(x), classifier(), null);
+        Tensor loss = targets == null ? null : Ops.crossEntropy(logits, targets);
+        return new Output(logits, loss);
+    }
+
+    /** The logits [1, T, V] of one fresh sequence, recording into {@code capture} (may be null). */
+    public Tensor forward(int[] tokens, Capture capture) {
+        return forward(tokens, 1, tokens.length, null, new ForwardContext(null, capture)).logits();
     }
 
     @Override
@@ -83,103 +149,23 @@ public final class Llama implements CausalLM {
 
     @Override
     public float[] forwardCached(int[] tokens, KVCache cache) {
-        return run(tokens, cache, null, false).data();
-    }
-
-    /**
-     * The logits [T, V] at every position of {@code tokens} (a fresh sequence), recording into {@code capture}
-     * (may be null) the hidden states, entry 0 the embedding output and entry i the output of block i before the
-     * final norm, and the attention weights [1, n_heads, T, T] when it asks for them.
-     */
-    public Tensor forward(int[] tokens, Capture capture) {
-        return run(tokens, newCache(tokens.length), capture, true);
-    }
-
-    private Tensor run(int[] tokens, KVCache cache, Capture capture, boolean allPositions) {
         int t = tokens.length;
         int past = cache.length();
-        if (t == 0 || past + t > cache.capacity()) {
+        if (t == 0) {
+            throw new IllegalArgumentException("no tokens to process");
+        }
+        if (past + t > cache.capacity()) {
             throw new IllegalArgumentException("positions " + past + ".." + (past + t - 1) + " exceed the context of "
                     + cache.capacity());
         }
-        LlamaConfig c = config;
-        int kvDim = c.kvDim();
-        Tensor x = Ops.embedding(tokenEmbeddings, tokens, 1, t);
-        if (capture != null) {
-            capture.hidden(x);
-        }
-        for (int l = 0; l < layers.length; l++) {
-            Layer w = layers[l];
-            Tensor h = Ops.rmsNorm(x, w.attentionNorm(), c.normEps());
-            Tensor q = Ops.linear(h, w.wq(), null);
-            Tensor k = Ops.linear(h, w.wk(), null);
-            Tensor v = Ops.linear(h, w.wv(), null);
-            rotate(q.data(), t, c.dim(), past);
-            rotate(k.data(), t, kvDim, past);
-            System.arraycopy(k.data(), 0, cache.keys(l), past * kvDim, t * kvDim);
-            System.arraycopy(v.data(), 0, cache.values(l), past * kvDim, t * kvDim);
-            int s = past + t;
-            Tensor keys = expandKvHeads(cache.keys(l), s);
-            Tensor values = expandKvHeads(cache.values(l), s);
-            float[] probs = capture != null && capture.wantsAttention() ? new float[c.nHeads() * t * s] : null;
-            Tensor att = Ops.attention(q, keys, values, c.nHeads(), AttentionMask.causal(past),
-                    (float) (1.0 / Math.sqrt(c.headSize())), null, probs);
-            if (probs != null) {
-                capture.attention(Tensor.of(probs, 1, c.nHeads(), t, s));
-            }
-            x = Ops.add(x, Ops.linear(att, w.wo(), null));
-            h = Ops.rmsNorm(x, w.ffnNorm(), c.normEps());
-            Tensor gate = Ops.silu(Ops.linear(h, w.w1(), null));
-            x = Ops.add(x, Ops.linear(Ops.mul(gate, Ops.linear(h, w.w3(), null)), w.w2(), null));
-            if (capture != null) {
-                capture.hidden(x);
-            }
+        RotaryEmbedding.Tables rope = model.rotary_emb.tables(past, t);
+        Tensor x = model.embed_tokens.forward(tokens, 1, t);
+        for (int i = 0; i < model.layers.size(); i++) {
+            x = model.layers.get(i).forwardCached(x, model.rotary_emb, rope, cache, i, ForwardContext.INFERENCE);
         }
         cache.advance(t);
-        Tensor last = allPositions ? x
-                : Tensor.of(Arrays.copyOfRange(x.data(), (t - 1) * c.dim(), t * c.dim()), 1, c.dim());
-        return Ops.linear(Ops.rmsNorm(last, finalNorm, c.normEps()), classifier, null);
-    }
-
-    /**
-     * Rotary embedding in place: in each head, pair i at position p is rotated by the angle p·invFreq[i]. The pair
-     * is (2i, 2i+1) in llama2.c's interleaved layout and (i, i + head_size/2) in Hugging Face's rotate-half layout.
-     * {@code rows} positions starting at {@code pos0}, {@code width} floats each.
-     */
-    private void rotate(float[] a, int rows, int width, int pos0) {
-        int hs = config.headSize();
-        int half = hs / 2;
-        boolean interleaved = config.ropeInterleaved();
-        for (int r = 0; r < rows; r++) {
-            int pos = pos0 + r;
-            for (int head = 0; head < width; head += hs) {
-                for (int i = 0; i < half; i++) {
-                    float angle = pos * invFreq[i];
-                    float cos = (float) Math.cos(angle);
-                    float sin = (float) Math.sin(angle);
-                    int o0 = r * width + head + (interleaved ? 2 * i : i);
-                    int o1 = o0 + (interleaved ? 1 : half);
-                    float v0 = a[o0];
-                    float v1 = a[o1];
-                    a[o0] = v0 * cos - v1 * sin;
-                    a[o1] = v0 * sin + v1 * cos;
-                }
-            }
-        }
-    }
-
-    /** The cached [s, kvDim] keys or values as [1, s, dim]: each key/value head repeated for its query heads. */
-    private Tensor expandKvHeads(float[] kv, int s) {
-        LlamaConfig c = config;
-        int hs = c.headSize();
-        int group = c.nHeads() / c.nKvHeads();
-        Tensor out = Tensor.zeros(1, s, c.dim());
-        float[] o = out.data();
-        for (int p = 0; p < s; p++) {
-            for (int h = 0; h < c.nHeads(); h++) {
-                System.arraycopy(kv, p * c.kvDim() + (h / group) * hs, o, p * c.dim() + h * hs, hs);
-            }
-        }
-        return out;
+        int c = config.dim();
+        Tensor last = Tensor.of(Arrays.copyOfRange(x.data(), (t - 1) * c, t * c), 1, c);
+        return Ops.linear(model.norm.forward(last), classifier(), null).data();
     }
 }

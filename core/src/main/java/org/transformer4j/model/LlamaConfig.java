@@ -18,15 +18,25 @@ import org.transformer4j.T4jException;
  * @param ropeInterleaved  llama2.c's rotary layout, rotating pairs (2i, 2i+1) of a head; false for Hugging Face's
  *                         rotate-half layout, rotating pairs (i, i + head_size/2)
  * @param ropeScaling      Llama 3's frequency scaling, or null
+ * @param attentionDropout probability of dropping an attention weight in training (attention_dropout; Llama has no
+ *                         other dropout)
  */
 public record LlamaConfig(int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int vocabSize, int seqLen,
                           float normEps, float ropeTheta, boolean sharedClassifier, boolean ropeInterleaved,
-                          RopeScaling ropeScaling) {
+                          RopeScaling ropeScaling, float attentionDropout) {
     /**
      * rope_scaling of type "llama3": wavelengths longer than originalContext/lowFreqFactor are divided by factor,
      * shorter than originalContext/highFreqFactor kept, and those between interpolated smoothly.
      */
     public record RopeScaling(double factor, double lowFreqFactor, double highFreqFactor, double originalContext) {}
+
+    /** A config without dropout (checkpoints for inference). */
+    public LlamaConfig(int dim, int hiddenDim, int nLayers, int nHeads, int nKvHeads, int vocabSize, int seqLen,
+                       float normEps, float ropeTheta, boolean sharedClassifier, boolean ropeInterleaved,
+                       RopeScaling ropeScaling) {
+        this(dim, hiddenDim, nLayers, nHeads, nKvHeads, vocabSize, seqLen, normEps, ropeTheta, sharedClassifier,
+                ropeInterleaved, ropeScaling, 0f);
+    }
 
     public LlamaConfig {
         check(dim > 0 && hiddenDim > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && vocabSize > 0 && seqLen > 0,
@@ -34,6 +44,40 @@ public record LlamaConfig(int dim, int hiddenDim, int nLayers, int nHeads, int n
         check(dim % nHeads == 0, "dim " + dim + " is not divisible by n_heads " + nHeads);
         check(nHeads % nKvHeads == 0, "n_heads " + nHeads + " is not a multiple of n_kv_heads " + nKvHeads);
         check((dim / nHeads) % 2 == 0, "the head size " + dim / nHeads + " must be even for rotary embeddings");
+        check(normEps > 0, "rms_norm_eps must be positive, got " + normEps);
+        check(ropeTheta > 0, "rope_theta must be positive, got " + ropeTheta);
+        check(attentionDropout >= 0 && attentionDropout < 1, "attention_dropout must be in [0, 1), got "
+                + attentionDropout);
+    }
+
+    /**
+     * The rotary frequencies of the headSize/2 pairs, radians per position: theta^(-2i/headSize), computed in
+     * float as llama2.c does, then Llama 3's scaling when configured (in double, as transformers does).
+     */
+    public float[] ropeFrequencies() {
+        int half = headSize() / 2;
+        float[] invFreq = new float[half];
+        for (int i = 0; i < half; i++) {
+            invFreq[i] = 1.0f / (float) Math.pow(ropeTheta, (2 * i) / (float) headSize());
+        }
+        RopeScaling sc = ropeScaling;
+        if (sc != null) {
+            double lowWavelen = sc.originalContext() / sc.lowFreqFactor();
+            double highWavelen = sc.originalContext() / sc.highFreqFactor();
+            for (int i = 0; i < half; i++) {
+                double f = invFreq[i];
+                double wavelen = 2 * Math.PI / f;
+                if (wavelen > lowWavelen) {
+                    f /= sc.factor();
+                } else if (wavelen >= highWavelen) {
+                    double smooth = (sc.originalContext() / wavelen - sc.lowFreqFactor())
+                            / (sc.highFreqFactor() - sc.lowFreqFactor());
+                    f = (1 - smooth) * f / sc.factor() + smooth * f;
+                }
+                invFreq[i] = (float) f;
+            }
+        }
+        return invFreq;
     }
 
     public int headSize() {

@@ -2,7 +2,9 @@ package org.transformer4j.train;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.transformer4j.T4jException;
@@ -11,8 +13,6 @@ import org.transformer4j.io.Json;
 import org.transformer4j.io.Safetensors;
 import org.transformer4j.io.SafetensorsFile;
 import org.transformer4j.io.TensorData;
-import org.transformer4j.model.GPT;
-import org.transformer4j.model.GPTFiles;
 
 /**
  * A training run's checkpoint: the run directory is a model directory (config.json, model.safetensors, tokenizer
@@ -27,14 +27,18 @@ public final class Checkpoint {
     public static final String STATE = "trainer_state.json";
 
     /** What a checkpoint holds. */
-    public record State(GPT model, Map<String, float[]> optimizerState, long optimizerStep, int iter,
-                        double bestValLoss, Map<String, Object> trainConfig) {}
+    public record State(Map<String, float[]> optimizerState, long optimizerStep, int iter, double bestValLoss,
+                        Map<String, Object> trainConfig) {}
+
+    /** The weights file every architecture writes, as Hugging Face names it. */
+    public static final String WEIGHTS = "model.safetensors";
 
     private Checkpoint() {}
 
-    public static void save(Path dir, GPT model, AdamW optimizer, int iter, double bestValLoss, TrainConfig cfg) {
+    public static void save(Path dir, TrainingTask task, AdamW optimizer, int iter, double bestValLoss,
+                            TrainConfig cfg) {
         String it = Integer.toString(iter);
-        GPTFiles.save(model, dir, Map.of("t4j_iter", it));
+        task.save(dir, Map.of("t4j_iter", it));
         LinkedHashMap<String, TensorData> opt = new LinkedHashMap<>();
         for (var e : optimizer.exportState().entrySet()) {
             opt.put(e.getKey(), TensorData.f32(e.getValue(), e.getValue().length));
@@ -49,6 +53,10 @@ public final class Checkpoint {
         AtomicFiles.writeString(dir.resolve(STATE), Json.writePretty(state) + "\n");
     }
 
+    /**
+     * The optimizer and trainer state of the checkpoint in {@code dir}, after checking that its files belong to one
+     * iteration. The model itself is loaded by its {@link Architecture#resume}.
+     */
     public static State load(Path dir) {
         Path stateFile = dir.resolve(STATE);
         if (!Files.isRegularFile(stateFile)) {
@@ -58,7 +66,6 @@ public final class Checkpoint {
         int iter = Json.getInt(state, "iter_num");
         double best = Json.getDouble(state, "best_val_loss");
         long step = Json.getLong(state, "optimizer_step");
-        GPT model = GPTFiles.load(dir);
         Path optFile = dir.resolve(OPTIMIZER);
         if (!Files.isRegularFile(optFile)) {
             throw new T4jException("cannot resume: " + optFile + " is missing");
@@ -70,10 +77,29 @@ public final class Checkpoint {
                 opt.put(name, sf.readFloats(name));
             }
         }
-        try (SafetensorsFile sf = SafetensorsFile.open(dir.resolve(GPTFiles.WEIGHTS))) {
-            checkIter(dir.resolve(GPTFiles.WEIGHTS), sf.metadata().get("t4j_iter"), iter);
+        try (SafetensorsFile sf = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
+            checkIter(dir.resolve(WEIGHTS), sf.metadata().get("t4j_iter"), iter);
         }
-        return new State(model, opt, step, iter, best, Json.getObject(state, "config"));
+        return new State(opt, step, iter, best, Json.getObject(state, "config"));
+    }
+
+    /**
+     * The training settings saved in the checkpoint in {@code dir}, as settings to apply before the ones given on
+     * resuming (an empty list when there is no checkpoint: resuming then fails with its own clear error).
+     * {@code init_from} and {@code eval_only} describe the invocation, not the run, and are left out.
+     */
+    public static List<TrainConfig.Setting> savedSettings(Path dir) {
+        Path stateFile = dir.resolve(STATE);
+        if (!Files.isRegularFile(stateFile)) {
+            return List.of();
+        }
+        List<TrainConfig.Setting> out = new ArrayList<>();
+        for (var e : Json.getObject(Json.parseObject(stateFile), "config").entrySet()) {
+            if (!e.getKey().equals("init_from") && !e.getKey().equals("eval_only")) {
+                out.add(new TrainConfig.Setting(e.getKey(), e.getValue(), stateFile.toString()));
+            }
+        }
+        return out;
     }
 
     private static void checkIter(Path file, String recorded, int iter) {

@@ -48,7 +48,15 @@ public enum ConfigKey {
     ARCH("arch", Type.STRING, "gpt", Rule.oneOf(TrainConfig.ARCHS)),
     THREADS("threads", Type.INT, 0, Rule.NON_NEGATIVE),
     ADAM_EPS("adam_eps", Type.DOUBLE, 1e-8, Rule.POSITIVE),
-    INIT_STD("init_std", Type.DOUBLE, 0.02, Rule.POSITIVE);
+    INIT_STD("init_std", Type.DOUBLE, 0.02, Rule.POSITIVE),
+    // BERT (arch=bert): the share of positions the masked-LM objective chooses
+    MLM_PROBABILITY("mlm_probability", Type.DOUBLE, 0.15, Rule.UNIT_INTERVAL),
+    // llama: key/value heads (0: n_head, i.e. no grouping), the rotary base, the SwiGLU width (0: llama2.c's rule,
+    // 2/3 of 4 * n_embd rounded up to a multiple of 32) and whether the output head is the token embedding
+    N_KV_HEAD("n_kv_head", Type.INT, 0, Rule.NON_NEGATIVE),
+    ROPE_THETA("rope_theta", Type.DOUBLE, 10000.0, Rule.POSITIVE),
+    INTERMEDIATE_SIZE("intermediate_size", Type.INT, 0, Rule.NON_NEGATIVE),
+    TIE_WORD_EMBEDDINGS("tie_word_embeddings", Type.BOOL, true, Rule.ANY);
 
     /** The type of a value; it decides how text and file values are converted. */
     public enum Type { INT, DOUBLE, BOOL, STRING }

@@ -22,7 +22,7 @@ import org.transformer4j.T4jException;
  */
 public final class TrainConfig {
     /** The model architectures {@code arch} accepts. Add a name here when its model exists. */
-    public static final List<String> ARCHS = List.of("gpt");
+    public static final List<String> ARCHS = List.of("gpt", "llama", "bert");
 
     /** nanoGPT keys that do not apply to a single CPU process; accepted and ignored. */
     public static final Set<String> IGNORED_KEYS =
@@ -54,7 +54,16 @@ public final class TrainConfig {
      * ({@code --key=value} arguments). Cross-key rules are checked once, on the result.
      */
     public static TrainConfig load(String preset, Path file, List<String> overrides) {
-        List<Setting> all = new ArrayList<>();
+        return load(List.of(), preset, file, overrides);
+    }
+
+    /**
+     * As {@link #load(String, Path, List)}, with {@code base} applied first, right after the defaults: a resumed
+     * run passes the settings saved in its checkpoint, so that {@code t4j train --out DIR --resume} continues with
+     * the run's own settings and only what is given now (e.g. a larger max_iters) changes.
+     */
+    public static TrainConfig load(List<Setting> base, String preset, Path file, List<String> overrides) {
+        List<Setting> all = new ArrayList<>(base);
         if (preset != null) {
             all.addAll(Presets.settings(preset));
         }

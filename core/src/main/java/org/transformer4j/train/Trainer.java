@@ -10,10 +10,10 @@ import org.transformer4j.T4jException;
 import org.transformer4j.autograd.GradMode;
 import org.transformer4j.autograd.Ops;
 import org.transformer4j.data.DataDir;
-import org.transformer4j.data.TokenFile;
+
 import org.transformer4j.kernels.Parallel;
-import org.transformer4j.model.GPT;
-import org.transformer4j.model.GPTConfig;
+
+import org.transformer4j.nn.Module;
 import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.tensor.Tensor;
 
@@ -50,34 +50,24 @@ public final class Trainer {
         if (cfg.threads() > 0) {
             Parallel.setThreads(cfg.threads());
         }
-        int batch = cfg.batchSize();
-        int block = cfg.blockSize();
         int accum = cfg.gradientAccumulationSteps();
 
-        GPT model;
+        Architecture arch = Architectures.of(cfg.arch());
+        TrainingTask task;
         AdamW optimizer;
         int iter;
         double bestVal;
         if (cfg.initFrom().equals("resume")) {
             Checkpoint.State state = Checkpoint.load(runDir);
-            model = state.model();
-            if (model.config.vocabSize() != data.vocabSize()) {
-                throw new T4jException("cannot resume: the checkpoint in " + runDir + " has vocab_size "
-                        + model.config.vocabSize() + " but the data in " + data.dir() + " has "
-                        + data.vocabSize());
-            }
-            if (model.config.blockSize() < block) {
-                throw new T4jException("cannot resume with block_size " + block + ": the checkpoint's is "
-                        + model.config.blockSize());
-            }
-            optimizer = newOptimizer(model);
+            task = arch.resume(runDir, cfg, data);
+            optimizer = newOptimizer(task);
             optimizer.importState(state.optimizerState());
             iter = state.iter();
             bestVal = state.bestValLoss();
             listener.info("resuming " + runDir + " at iter " + iter);
         } else {
-            model = newModel();
-            optimizer = newOptimizer(model);
+            task = arch.create(cfg, data);
+            optimizer = newOptimizer(task);
             iter = 0;
             bestVal = 1e9;
         }
@@ -86,21 +76,14 @@ public final class Trainer {
             // nanoGPT's eval_only: estimate the losses of the model as it is, then stop. Unlike nanoGPT this also
             // works on a resumed checkpoint (the way to re-measure a trained model with more eval_iters), and it
             // writes nothing: neither the metrics log nor the checkpoint change.
-            double[] est = estimateLoss(model, data.train(), data.val(), iter);
+            double[] est = estimateLoss(task, iter);
             listener.onEval(iter, est[0], est[1], LrSchedule.of(cfg).lr(iter));
             return new Result(iter, Math.min(bestVal, est[1]), est[0], est[1], false, List.of());
         }
         MetricsLog metrics = iter == 0 ? MetricsLog.create(runDir) : MetricsLog.resume(runDir, iter - 1);
         LrSchedule schedule = LrSchedule.of(cfg);
-        listener.onStart(String.format(Locale.ROOT,
-                "GPT %,d parameters (n_layer %d, n_head %d, n_embd %d, block_size %d, vocab %d), %d thread(s)",
-                model.numParameters(), model.config.nLayer(), model.config.nHead(), model.config.nEmbd(),
-                model.config.blockSize(), model.config.vocabSize(), Parallel.threads()), iter, cfg.maxIters());
+        listener.onStart(task.describe() + ", " + Parallel.threads() + " thread(s)", iter, cfg.maxIters());
 
-        TokenFile train = data.train();
-        TokenFile val = data.val();
-        int[] x = new int[batch * block];
-        int[] y = new int[batch * block];
         List<Double> losses = new ArrayList<>();
         double lastTrain = Double.NaN;
         double lastVal = Double.NaN;
@@ -112,11 +95,11 @@ public final class Trainer {
         while (true) {
             double lr = schedule.lr(iter);
             if (iter % cfg.evalInterval() == 0) {
-                double[] est = estimateLoss(model, train, val, iter);
+                double[] est = estimateLoss(task, iter);
                 lastTrain = est[0];
                 lastVal = est[1];
                 double ms = timedIters == 0 ? Double.NaN : sumMs / timedIters;
-                double tokensPerS = Double.isNaN(ms) ? Double.NaN : (double) batch * block * accum * 1000.0 / ms;
+                double tokensPerS = Double.isNaN(ms) ? Double.NaN : (double) task.tokensPerBatch() * accum * 1000.0 / ms;
                 metrics.log(iter, lastTrain, lastVal, lr, ms, tokensPerS, java.util.Map.of());
                 LossPlot.write(runDir, runDir.getFileName().toString(), MetricsLog.read(metrics.path()));
                 listener.onEval(iter, lastTrain, lastVal, lr);
@@ -125,14 +108,14 @@ public final class Trainer {
                 if (lastVal < bestVal || cfg.alwaysSaveCheckpoint()) {
                     bestVal = Math.min(bestVal, lastVal);
                     if (iter > 0) {
-                        Checkpoint.save(runDir, model, optimizer, iter, bestVal, cfg);
+                        Checkpoint.save(runDir, task, optimizer, iter, bestVal, cfg);
                         saved = true;
                         listener.onCheckpoint(runDir, iter, "val loss " + fmt(lastVal));
                     }
                 }
             }
             long t0 = System.nanoTime();
-            double loss = step(model, optimizer, train, iter, lr, x, y);
+            double loss = step(task, optimizer, iter, lr);
             double ms = (System.nanoTime() - t0) / 1e6;
             sumMs += ms;
             timedIters++;
@@ -149,13 +132,13 @@ public final class Trainer {
                 if (!saved) {
                     // nanoGPT only saves at evaluations; a run too short to evaluate after iteration 0 would
                     // otherwise end with no model at all.
-                    Checkpoint.save(runDir, model, optimizer, iter, bestVal, cfg);
+                    Checkpoint.save(runDir, task, optimizer, iter, bestVal, cfg);
                     listener.onCheckpoint(runDir, iter, "end of training, no evaluation after iter 0");
                 }
                 break;
             }
             if (stopRequested) {
-                Checkpoint.save(runDir, model, optimizer, iter, bestVal, cfg);
+                Checkpoint.save(runDir, task, optimizer, iter, bestVal, cfg);
                 listener.onCheckpoint(runDir, iter, "interrupted");
                 stopped = true;
                 break;
@@ -169,19 +152,17 @@ public final class Trainer {
      * One optimizer step (nanoGPT's inner loop): gradient_accumulation_steps micro-batches of forward and
      * backward, gradient clipping, AdamW with learning rate {@code lr}. Returns the mean micro-batch loss.
      */
-    private double step(GPT model, AdamW optimizer, TokenFile train, int iter, double lr, int[] x, int[] y) {
-        int batch = cfg.batchSize();
-        int block = cfg.blockSize();
+    private double step(TrainingTask task, AdamW optimizer, int iter, double lr) {
         int accum = cfg.gradientAccumulationSteps();
+        Module model = task.model();
         model.train(true);
         double lossSum = 0;
         for (int micro = 0; micro < accum; micro++) {
-            Batches.sample(train, "train", Seeds.derive(cfg.seed(), iter, micro, Seeds.TRAIN_BATCH), batch, block, x,
-                    y);
+            SplittableRandom batchRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.TRAIN_BATCH);
             SplittableRandom dropoutRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.DROPOUT);
-            GPT.Output out = model.forward(x, batch, block, y, ForwardContext.training(dropoutRng));
-            lossSum += out.loss().item();
-            Tensor scaled = accum == 1 ? out.loss() : Ops.scale(out.loss(), 1f / accum);
+            Tensor loss = task.loss(true, batchRng, ForwardContext.training(dropoutRng));
+            lossSum += loss.item();
+            Tensor scaled = accum == 1 ? loss : Ops.scale(loss, 1f / accum);
             scaled.backward();
         }
         if (cfg.gradClip() != 0) {
@@ -201,15 +182,13 @@ public final class Trainer {
         if (cfg.threads() > 0) {
             Parallel.setThreads(cfg.threads());
         }
-        GPT model = newModel();
-        AdamW optimizer = newOptimizer(model);
+        TrainingTask task = Architectures.of(cfg.arch()).create(cfg, data);
+        AdamW optimizer = newOptimizer(task);
         LrSchedule schedule = LrSchedule.of(cfg);
-        int[] x = new int[cfg.batchSize() * cfg.blockSize()];
-        int[] y = new int[x.length];
         double[] ms = new double[iters];
         for (int i = 0; i < warmup + iters; i++) {
             long t0 = System.nanoTime();
-            step(model, optimizer, data.train(), i, schedule.lr(i), x, y);
+            step(task, optimizer, i, schedule.lr(i));
             if (i >= warmup) {
                 ms[i - warmup] = (System.nanoTime() - t0) / 1e6;
             }
@@ -217,39 +196,26 @@ public final class Trainer {
         return ms;
     }
 
-    /** A freshly initialised GPT of the configured shape (nanoGPT's model, GPT-2 initialisation). */
-    private GPT newModel() {
-        GPTConfig mc = GPTConfig.nanoGPT(data.vocabSize(), cfg.blockSize(), cfg.nLayer(), cfg.nHead(), cfg.nEmbd(),
-                cfg.bias(), (float) cfg.dropout());
-        return new GPT(mc).initWeights(cfg.seed(), (float) cfg.initStd());
-    }
-
-    private AdamW newOptimizer(GPT model) {
-        return AdamW.forModel(model.namedParameters(), cfg);
+    private AdamW newOptimizer(TrainingTask task) {
+        return AdamW.forModel(task.model().namedParameters(), cfg);
     }
 
     /** Mean loss over eval_iters batches of each split, in evaluation mode (no dropout, no graph). */
-    private double[] estimateLoss(GPT model, TokenFile train, TokenFile val, int iter) {
-        int batch = cfg.batchSize();
-        int block = cfg.blockSize();
-        int[] x = new int[batch * block];
-        int[] y = new int[batch * block];
+    private double[] estimateLoss(TrainingTask task, int iter) {
         double[] result = new double[2];
-        model.train(false);
+        task.model().train(false);
         try (var noGrad = GradMode.off()) {
             for (int split = 0; split < 2; split++) {
-                TokenFile file = split == 0 ? train : val;
                 double sum = 0;
                 for (int k = 0; k < cfg.evalIters(); k++) {
                     SplittableRandom rng = Seeds.derive(cfg.seed(), iter, k,
                             split == 0 ? Seeds.EVAL_TRAIN : Seeds.EVAL_VAL);
-                    Batches.sample(file, split == 0 ? "train" : "val", rng, batch, block, x, y);
-                    sum += model.forward(x, batch, block, y, ForwardContext.INFERENCE).loss().item();
+                    sum += task.loss(split == 0, rng, ForwardContext.INFERENCE).item();
                 }
                 result[split] = sum / cfg.evalIters();
             }
         }
-        model.train(true);
+        task.model().train(true);
         return result;
     }
 

@@ -164,9 +164,10 @@ class MappedWeightsTest {
         Path dir = convert(LLAMA_FIXTURE.resolve("model"), tmp.resolve("llama-" + f), f.dtype);
         Llama heap = LlamaFiles.load(dir);
         Llama mapped = LlamaFiles.map(dir);
-        assertThat(mapped.layers[0].wq().isMapped()).isTrue();
-        assertThat(mapped.layers[0].wq().mapped().format().name()).isEqualTo(f.name());
-        assertThat(heap.layers[0].wq().isMapped()).isFalse();
+        Tensor wq = mapped.model.layers.get(0).self_attn.q_proj.weight;
+        assertThat(wq.isMapped()).isTrue();
+        assertThat(wq.mapped().format().name()).isEqualTo(f.name());
+        assertThat(heap.model.layers.get(0).self_attn.q_proj.weight.isMapped()).isFalse();
         int[] ids = ids(10, heap.vocabSize());
         try (var noGrad = GradMode.off()) {
             float[] a = heap.forward(ids, null).data();
@@ -197,8 +198,8 @@ class MappedWeightsTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(bin != null, "shared/models/stories260K is not beside the checkout");
         Llama heap = Llama2cFile.load(bin);
         Llama mapped = Llama2cFile.map(bin);
-        assertThat(mapped.tokenEmbeddings.isMapped()).isTrue();
-        assertThat(mapped.tokenEmbeddings.mapped().segment().isMapped()).isTrue();
+        assertThat(mapped.model.embed_tokens.weight.isMapped()).isTrue();
+        assertThat(mapped.model.embed_tokens.weight.mapped().segment().isMapped()).isTrue();
         int[] ids = ids(20, heap.vocabSize());
         try (var noGrad = GradMode.off()) {
             float[] c = stepwise(heap, ids);

@@ -120,8 +120,8 @@ class TrainConfigTest {
                 .hasMessage("bad value 'NaN' for beta2: expected a number");
         assertThatThrownBy(() -> TrainConfig.defaults().with("init_from", "gpt2-xl"))
                 .hasMessage("bad value 'gpt2-xl' for init_from: expected one of scratch, resume");
-        assertThatThrownBy(() -> TrainConfig.defaults().with("arch", "llama"))
-                .hasMessage("bad value 'llama' for arch: expected one of gpt");
+        assertThatThrownBy(() -> TrainConfig.defaults().with("arch", "mamba"))
+                .hasMessage("bad value 'mamba' for arch: expected one of " + String.join(", ", TrainConfig.ARCHS));
         assertThatThrownBy(() -> TrainConfig.defaults().with("decay_lr", "yes"))
                 .hasMessage("bad value 'yes' for decay_lr: expected True or False");
         assertThatThrownBy(() -> TrainConfig.defaults().with("out_dir", 5L))

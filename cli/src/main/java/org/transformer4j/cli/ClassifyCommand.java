@@ -1,0 +1,97 @@
+package org.transformer4j.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import org.transformer4j.T4jException;
+import org.transformer4j.autograd.GradMode;
+import org.transformer4j.autograd.Ops;
+import org.transformer4j.model.Bert;
+import org.transformer4j.nn.ForwardContext;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code t4j classify}: the label a fine-tuned BERT gives each input, as JSON lines. */
+@Command(name = "classify", mixinStandardHelpOptions = true,
+        description = "Classify texts with a fine-tuned encoder (a BertForSequenceClassification directory)",
+        footer = {"", "Output: one JSON object per input: {\"index\": 0, \"text\": \"...\", \"label\": \"...\", "
+                + "\"probabilities\": {\"label\": p, ...}}",
+            "Example: t4j classify --model runs/bert-classifier --text 'What say you?'"})
+public final class ClassifyCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "fine-tuned model directory")
+    Path model;
+
+    static final class Source {
+        @Option(names = "--text", paramLabel = "TEXT", description = "one text")
+        String text;
+
+        @Option(names = "--input", paramLabel = "FILE", description = "one text per line (empty lines skipped)")
+        Path input;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Override
+    public Integer call() throws IOException {
+        BertInputs in = BertInputs.open(model);
+        Bert bert = in.model();
+        if (bert.classifier == null) {
+            throw new T4jException(model + " has no classification head (fine-tune one with 't4j finetune')");
+        }
+        List<String> texts = new ArrayList<>();
+        if (source.text != null) {
+            texts.add(source.text);
+        } else {
+            for (String l : Files.readAllLines(source.input, StandardCharsets.UTF_8)) {
+                if (!l.isBlank()) {
+                    texts.add(l);
+                }
+            }
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        List<String> labels = bert.config.labels();
+        bert.train(false);
+        for (int i = 0; i < texts.size(); i++) {
+            int[] ids = in.check(in.encode(texts.get(i)), source.text != null ? "--text" : source.input + " input " + (i + 1));
+            float[] p;
+            try (var noGrad = GradMode.off()) {
+                p = Ops.softmax(bert.classify(bert.encode(ids, null, 1, ids.length, null, ForwardContext.INFERENCE),
+                        ForwardContext.INFERENCE)).data();
+            }
+            int best = 0;
+            for (int k = 1; k < p.length; k++) {
+                best = p[k] > p[best] ? k : best;
+            }
+            ObjectNode o = JSON.createObjectNode();
+            o.put("index", i);
+            o.put("text", texts.get(i));
+            o.put("label", labels.get(best));
+            ObjectNode probs = o.putObject("probabilities");
+            for (int k = 0; k < p.length; k++) {
+                probs.put(labels.get(k), p[k]);
+            }
+            w.println(JSON.writeValueAsString(o));
+        }
+        w.flush();
+        return Cli.EXIT_OK;
+    }
+}

@@ -32,8 +32,28 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
     java.nio.file.Path model;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     PromptOption prompt;
+
+    @Option(names = "--source-ids", paramLabel = "IDS",
+            description = "encoder-decoder models: the source token ids, e.g. 5,9,13,1")
+    String sourceIds;
+
+    @Option(names = "--source", paramLabel = "TEXT",
+            description = "encoder-decoder models: the source text (needs the model's tokenizer)")
+    String sourceText;
+
+    @Option(names = {"--num-beams", "--num_beams"}, defaultValue = "1", paramLabel = "N",
+            description = "encoder-decoder models: beam search with N beams (1 = greedy or sampling)")
+    int numBeams;
+
+    @Option(names = {"--length-penalty", "--length_penalty"}, defaultValue = "1.0", paramLabel = "P",
+            description = "beam search: a hypothesis scores log p / length^P (default: ${DEFAULT-VALUE})")
+    double lengthPenalty;
+
+    @Option(names = {"--early-stopping", "--early_stopping"},
+            description = "beam search: stop as soon as num-beams hypotheses have finished")
+    boolean earlyStopping;
 
     @Option(names = {"--max-new-tokens", "--max_new_tokens"}, defaultValue = "32", paramLabel = "N",
             description = "number of tokens to generate (default: ${DEFAULT-VALUE})")
@@ -69,6 +89,19 @@ public final class GenerateCommand implements Callable<Integer> {
         }
         if (threads > 0) {
             Parallel.setThreads(threads);
+        }
+        if (numBeams < 1) {
+            throw new T4jException("--num-beams must be >= 1, got " + numBeams);
+        }
+        if (Seq2SeqCli.handles(model)) {
+            return Seq2SeqCli.generate(this, spec.commandLine().getOut());
+        }
+        if (sourceIds != null || sourceText != null || numBeams > 1) {
+            throw new T4jException(model + " is not an encoder-decoder: --source-ids, --source and --num-beams are "
+                    + "for encoder-decoder models (give the prompt with --prompt-ids or --prompt)");
+        }
+        if (prompt == null) {
+            throw new T4jException("give the prompt with --prompt-ids or --prompt");
         }
         SamplingParams params = new SamplingParams(temperature, topK, topP);
         LoadedModel loaded = LoadedModel.open(model);

@@ -38,8 +38,23 @@ public final class InspectCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "model directory")
     Path model;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     PromptOption prompt;
+
+    @Option(names = "--source-ids", paramLabel = "IDS",
+            description = "encoder-decoder models: the source ids (--prompt-ids is then the decoder input)")
+    String sourceIds;
+
+    @Option(names = "--source", paramLabel = "TEXT", description = "encoder-decoder models: the source text")
+    String sourceText;
+
+    @Option(names = "--encoder-hidden-out", paramLabel = "FILE",
+            description = "encoder-decoder models: encoder hidden states [L+1, S, C] as float32 .npy")
+    Path encoderHiddenOut;
+
+    @Option(names = "--cross-attention-out", paramLabel = "FILE",
+            description = "encoder-decoder models: cross-attention weights [L, n_head, T, S] as float32 .npy")
+    Path crossAttentionOut;
 
     @Option(names = "--logits-out", paramLabel = "FILE", description = "logits [T, V] as float32 .npy")
     Path logitsOut;
@@ -57,6 +72,16 @@ public final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (Seq2SeqCli.handles(model)) {
+            return Seq2SeqCli.inspect(this, spec.commandLine().getOut());
+        }
+        if (sourceIds != null || sourceText != null || encoderHiddenOut != null || crossAttentionOut != null) {
+            throw new T4jException(model + " is not an encoder-decoder: --source-ids, --source, --encoder-hidden-out "
+                    + "and --cross-attention-out are for encoder-decoder models");
+        }
+        if (prompt == null) {
+            throw new T4jException("give the prompt with --prompt-ids or --prompt");
+        }
         if (java.nio.file.Files.isDirectory(model) && org.transformer4j.model.BertFiles.isBert(model)) {
             return BertInspect.run(this, spec.commandLine().getOut()); // an encoder: MLM logits, no next token
         }
@@ -118,13 +143,13 @@ public final class InspectCommand implements Callable<Integer> {
             Npy.writeFloats(attentionOut, all, as.size(), h, t, t);
             w.printf("wrote %s: attention [%d, %d, %d, %d]%n", attentionOut, as.size(), h, t, t);
         }
-        printTop(w, logits.data(), (t - 1) * v, v, loaded);
+        printTop(w, logits.data(), (t - 1) * v, v, loaded.tokenizer());
         w.flush();
         return Cli.EXIT_OK;
     }
 
     /** The most likely next tokens after the prompt, with their probabilities. */
-    private void printTop(PrintWriter w, float[] logits, int off, int v, LoadedModel loaded) {
+    void printTop(PrintWriter w, float[] logits, int off, int v, java.util.Optional<org.transformer4j.tokenizer.Tokenizer> tokenizer) {
         int k = Math.max(0, Math.min(top, v));
         if (k == 0) {
             return;
@@ -146,7 +171,7 @@ public final class InspectCommand implements Callable<Integer> {
         for (int r = 0; r < k; r++) {
             int id = order[r];
             double p = Math.exp(logits[off + id] - max) / sum;
-            String text = loaded.tokenizer().map(tok -> " " + quote(tok.decode(new int[] {id}))).orElse("");
+            String text = tokenizer.map(tok -> " " + quote(tok.decode(new int[] {id}))).orElse("");
             w.printf(Locale.ROOT, "  %6d%s  p=%.4f  logit=%.4f%n", id, text, p, logits[off + id]);
         }
     }

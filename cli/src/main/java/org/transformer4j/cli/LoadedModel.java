@@ -25,6 +25,10 @@ record LoadedModel(Path dir, CausalLM model, Optional<Tokenizer> tokenizer) {
             throw new T4jException(dir + " is not a model directory (expected config.json and model.safetensors)"
                     + " or a llama2.c .bin file");
         }
+        if (org.transformer4j.model.EncoderDecoderFiles.isEncoderDecoder(dir)) {
+            throw new T4jException(dir + " is an encoder-decoder: use t4j generate --model " + dir
+                    + " --source-ids IDS (or --source TEXT)");
+        }
         CausalLM model = LlamaFiles.isLlama(dir) ? LlamaFiles.map(dir) : GPTFiles.map(dir); // weights stay in the mapped file
         return new LoadedModel(dir, model, Tokenizers.load(dir));
     }

@@ -116,6 +116,7 @@ public final class Tokenizers {
         return Optional.of(switch (kind) {
             case "gpt2" -> Gpt2Tokenizer.get();
             case "char" -> loadChar(dir.resolve(VOCAB), config, configFile);
+            case org.transformer4j.tokenizer.PairVocab.KIND -> org.transformer4j.tokenizer.PairVocab.load(dir);
             default -> throw new T4jException(configFile + ": unknown t4j_tokenizer \"" + kind + "\" (known: char, gpt2)");
         });
     }

@@ -37,7 +37,8 @@ import picocli.CommandLine.Unmatched;
                 "Keys: out_dir eval_interval log_interval eval_iters eval_only always_save_checkpoint init_from "
                         + "dataset input tokenizer gradient_accumulation_steps batch_size block_size n_layer n_head "
                         + "n_embd dropout bias learning_rate max_iters weight_decay beta1 beta2 grad_clip decay_lr "
-                        + "warmup_iters lr_decay_iters min_lr seed threads adam_eps init_std arch mlm_probability",
+                        + "warmup_iters lr_decay_iters min_lr seed threads adam_eps init_std arch mlm_probability "
+                        + "pairs val_fraction label_smoothing",
                 "When the dataset directory does not exist it is prepared from 'input' with 'tokenizer' "
                         + "(by default the bundled Tiny Shakespeare, character-level).",
                 "Ctrl-C saves a checkpoint and exits; --init_from=resume continues the run exactly.",
@@ -129,6 +130,7 @@ public final class TrainCommand implements Callable<Integer> {
                     r.bestValLoss(), r.lastTrainLoss(), r.lastValLoss());
             outw.printf("run directory: %s%n", runDir);
             outw.printf(r.stoppedEarly() ? "resume with: t4j train --out %s --resume%n"
+                    : cfg.arch().equals("seq2seq") ? "generate with: t4j generate --model %s --source TEXT --temperature 0%n"
                     : "sample with: t4j sample --model %s%n", runDir);
             outw.flush();
             return r.stoppedEarly() ? 130 : Cli.EXIT_OK;

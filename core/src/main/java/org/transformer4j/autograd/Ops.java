@@ -525,6 +525,110 @@ public final class Ops {
         }, x);
     }
 
+    /**
+     * Mean cross-entropy with label smoothing, as torch.nn.functional.cross_entropy(label_smoothing=eps): the
+     * target distribution is (1 - eps) on the target id plus eps / V spread over all V ids, so a row's loss is
+     * lse - (1 - eps) * logit[target] - eps * mean(logits). Targets of -1 are ignored (not counted in the mean);
+     * eps = 0 is {@link #crossEntropy(Tensor, int[])}.
+     */
+    public static Tensor crossEntropy(Tensor logits, int[] targets, float labelSmoothing) {
+        if (!(labelSmoothing >= 0f && labelSmoothing <= 1f)) {
+            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
+        }
+        if (labelSmoothing == 0f) {
+            return crossEntropy(logits, targets);
+        }
+        int vocab = logits.cols();
+        int rows = logits.rows();
+        if (targets.length != rows) {
+            throw new IllegalArgumentException("crossEntropy: logits " + Arrays.toString(logits.shape()) + " hold "
+                    + rows + " rows, got " + targets.length + " targets");
+        }
+        CrossEntropy.checkTargets(targets, vocab);
+        int[] saved = targets.clone();
+        int count = 0;
+        for (int t : saved) {
+            if (t != CrossEntropy.IGNORE) {
+                count++;
+            }
+        }
+        float[] lse = new float[rows];
+        float[] nll = new float[rows];
+        double total = CrossEntropy.forward(logits.data(), saved, rows, vocab, lse, nll);
+        // Smoothing term per counted row: eps * (lse - mean(logits)) - eps * nll, added to the plain loss.
+        float[] x = logits.data();
+        double smooth = 0;
+        for (int r = 0; r < rows; r++) {
+            if (saved[r] == CrossEntropy.IGNORE) {
+                continue;
+            }
+            double mean = (double) ElementWise.sumRange(x, r * vocab, vocab) / vocab;
+            smooth += labelSmoothing * ((lse[r] - mean) - nll[r]);
+        }
+        int n = Math.max(count, 1);
+        float eps = labelSmoothing;
+        Tensor y = Tensor.scalar((float) ((total + smooth) / n));
+        return attach(y, "crossEntropySmoothed", () -> {
+            float g = y.grad()[0] / n;
+            float[] gl = logits.grad();
+            // softmax - (1 - eps) onehot - eps / V: the plain backward scaled, plus the uniform part.
+            CrossEntropy.backwardAcc(x, saved, lse, g, gl, rows, vocab);
+            for (int r = 0; r < rows; r++) {
+                if (saved[r] == CrossEntropy.IGNORE) {
+                    continue;
+                }
+                int off = r * vocab;
+                float u = g * eps / vocab;
+                for (int j = 0; j < vocab; j++) {
+                    gl[off + j] -= u;
+                }
+                gl[off + saved[r]] += g * eps;
+            }
+        }, logits);
+    }
+
+    /**
+     * T5's relative position bias as an attention bias: out[h, t, s] = table[buckets[t * S + s], h], for a table
+     * [numBuckets, nHead] (one learned scalar per bucket and head) and the bucket of every (query, key) pair. The
+     * backward scatter-adds into the table. Feed the result to {@link #attention} as its bias.
+     */
+    public static Tensor relativePositionBias(Tensor table, int[] buckets, int queries, int keys) {
+        if (table.rank() != 2) {
+            throw new IllegalArgumentException("relativePositionBias: table must be [buckets, heads], got "
+                    + Arrays.toString(table.shape()));
+        }
+        if (buckets.length != queries * keys) {
+            throw new IllegalArgumentException("relativePositionBias: " + buckets.length + " buckets for " + queries
+                    + " x " + keys + " positions");
+        }
+        int nb = table.dim(0);
+        int heads = table.dim(1);
+        for (int b : buckets) {
+            if (b < 0 || b >= nb) {
+                throw new IllegalArgumentException("relativePositionBias: bucket " + b + " outside [0, " + nb + ")");
+            }
+        }
+        int[] saved = buckets.clone();
+        int n = saved.length;
+        Tensor y = Tensor.zeros(heads, queries, keys);
+        float[] td = table.data();
+        float[] yd = y.data();
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < n; i++) {
+                yd[h * n + i] = td[saved[i] * heads + h];
+            }
+        }
+        return attach(y, "relativePositionBias", () -> {
+            float[] g = y.grad();
+            float[] gt = table.grad();
+            for (int h = 0; h < heads; h++) {
+                for (int i = 0; i < n; i++) {
+                    gt[saved[i] * heads + h] += g[h * n + i];
+                }
+            }
+        }, table);
+    }
+
     // ---- graph recording ----------------------------------------------------------------------------------
 
     /** True when the op must record a Node: grad mode is on and some input requires grad. */

@@ -6,7 +6,7 @@ import org.transformer4j.autograd.Ops;
 import org.transformer4j.tensor.Tensor;
 
 /** Layer normalisation over the last dimension, with a gain and an optional bias (nanoGPT's bias=False drops it). */
-public final class LayerNorm extends Module {
+public final class LayerNorm extends Module implements Norm {
     public final Tensor weight;
     public final Tensor bias;
     public final float eps;

@@ -9,7 +9,7 @@ import org.transformer4j.tensor.Tensor;
  * Root-mean-square normalisation over the last dimension (Zhang and Sennrich, 2019): x / sqrt(mean(x²) + eps) * weight.
  * Unlike {@link LayerNorm} it neither centres nor has a bias; Llama uses it everywhere LayerNorm would be.
  */
-public final class RMSNorm extends Module {
+public final class RMSNorm extends Module implements Norm {
     public final Tensor weight;
     public final float eps;
 
@@ -19,6 +19,7 @@ public final class RMSNorm extends Module {
         this.eps = eps;
     }
 
+    @Override
     public Tensor forward(Tensor x) {
         return Ops.rmsNorm(x, weight, eps);
     }

@@ -11,6 +11,7 @@ public final class Architectures {
             case "gpt" -> new GptArchitecture();
             case "bert" -> new BertArchitecture();
             case "llama" -> new LlamaArchitecture();
+            case "seq2seq" -> new Seq2SeqArchitecture();
             default -> throw new T4jException("unknown arch '" + name + "' (known: "
                     + String.join(", ", TrainConfig.ARCHS) + ")");
         };

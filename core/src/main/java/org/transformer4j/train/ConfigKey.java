@@ -56,7 +56,11 @@ public enum ConfigKey {
     N_KV_HEAD("n_kv_head", Type.INT, 0, Rule.NON_NEGATIVE),
     ROPE_THETA("rope_theta", Type.DOUBLE, 10000.0, Rule.POSITIVE),
     INTERMEDIATE_SIZE("intermediate_size", Type.INT, 0, Rule.NON_NEGATIVE),
-    TIE_WORD_EMBEDDINGS("tie_word_embeddings", Type.BOOL, true, Rule.ANY);
+    TIE_WORD_EMBEDDINGS("tie_word_embeddings", Type.BOOL, true, Rule.ANY),
+    // encoder-decoder (arch seq2seq): the (source TAB target) pairs file, the share held out for val, label smoothing
+    PAIRS("pairs", Type.STRING, "pairs.tsv", Rule.NON_EMPTY),
+    VAL_FRACTION("val_fraction", Type.DOUBLE, 0.1, Rule.UNIT_INTERVAL),
+    LABEL_SMOOTHING("label_smoothing", Type.DOUBLE, 0.0, Rule.UNIT_INTERVAL);
 
     /** The type of a value; it decides how text and file values are converted. */
     public enum Type { INT, DOUBLE, BOOL, STRING }

@@ -22,7 +22,7 @@ import org.transformer4j.T4jException;
  */
 public final class TrainConfig {
     /** The model architectures {@code arch} accepts. Add a name here when its model exists. */
-    public static final List<String> ARCHS = List.of("gpt", "llama", "bert");
+    public static final List<String> ARCHS = List.of("gpt", "llama", "bert", "seq2seq");
 
     /** nanoGPT keys that do not apply to a single CPU process; accepted and ignored. */
     public static final Set<String> IGNORED_KEYS =

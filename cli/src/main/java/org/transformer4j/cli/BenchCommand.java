@@ -205,21 +205,31 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             Parallel.setThreads(threads());
+            // Load to first token, measured first, in a JVM that has not run the kernels yet (what a user waits).
+            long t0 = System.nanoTime();
             CausalLM lm = LoadedModel.open(model).model();
+            long t1 = System.nanoTime();
             int n = Math.min(maxNewTokens, lm.contextLength() - 1);
             if (n < 1) {
                 throw new T4jException("--max-new-tokens must be >= 1");
             }
             double[] ms;
+            double loadMs = (t1 - t0) / 1e6;
+            double firstTokenMs;
             try (var noGrad = GradMode.off()) {
+                Sampler.argmax(lm.forwardCached(new int[] {0}, lm.newCache(2)));
+                firstTokenMs = (System.nanoTime() - t0) / 1e6;
                 Generator g = new Generator(lm);
                 ms = time(1, repeats, () -> g.generate(new int[] {0}, n, new Sampler(SamplingParams.greedy(), 0),
                         id -> true));
             }
             double med = median(ms);
             report(json("bench", "generate", "model", model.toString(), "threads", Parallel.threads(),
-                    "new_tokens", n, "tokens_per_s", n * 1000 / med), String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads)",
-                    model, n * 1000 / med, n, repeats, Parallel.threads()));
+                    "new_tokens", n, "tokens_per_s", n * 1000 / med, "load_ms", loadMs,
+                    "load_to_first_token_ms", firstTokenMs),
+                    String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads);"
+                            + " load %.0f ms, load to first token %.0f ms", model, n * 1000 / med, n, repeats,
+                            Parallel.threads(), loadMs, firstTokenMs));
             return Cli.EXIT_OK;
         }
     }

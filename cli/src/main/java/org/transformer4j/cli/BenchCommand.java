@@ -166,14 +166,29 @@ public final class BenchCommand implements Callable<Integer> {
             o.add("--threads=" + threads());
             TrainConfig cfg = TrainConfig.load(preset, null, o);
             double[] ms;
+            double allocMb;
+            double cpuMs;
             try (DataDir data = TrainCommand.openOrPrepareData(cfg, spec.commandLine().getErr())) {
-                ms = new Trainer(cfg, data, Path.of(cfg.outDir()), null).benchmarkSteps(warmup, iters);
+                Trainer trainer = new Trainer(cfg, data, Path.of(cfg.outDir()), null);
+                // Warm-up steps on a model of their own, so that the timed run's heap allocation can be counted
+                // alone (all threads; it includes the timed model's first gradients and optimizer state).
+                if (warmup > 0) {
+                    trainer.benchmarkSteps(warmup, 0);
+                }
+                long bytes0 = allocatedBytes();
+                long cpu0 = processCpuNanos();
+                ms = trainer.benchmarkSteps(0, iters);
+                cpuMs = (processCpuNanos() - cpu0) / 1e6 / iters;
+                allocMb = (allocatedBytes() - bytes0) / 1e6 / iters;
             }
             double med = median(ms);
             double tokens = (double) cfg.batchSize() * cfg.blockSize() * cfg.gradientAccumulationSteps();
             report(json("bench", "train", "preset", preset, "threads", Parallel.threads(), "iters", iters,
-                    "ms_per_iter", med, "tokens_per_s", tokens * 1000 / med), String.format(Locale.ROOT, "train %s: %.2f ms/iter, %.0f tokens/s (median of %d, %d threads)",
-                    preset, med, tokens * 1000 / med, iters, Parallel.threads()));
+                    "ms_per_iter", med, "tokens_per_s", tokens * 1000 / med, "cpu_ms_per_iter", cpuMs,
+                    "alloc_mb_per_iter", allocMb),
+                    String.format(Locale.ROOT, "train %s: %.2f ms/iter, %.0f tokens/s (median of %d, %d threads); "
+                            + "%.1f ms CPU/iter, %.1f MB allocated/iter (means)", preset, med, tokens * 1000 / med,
+                            iters, Parallel.threads(), cpuMs, allocMb));
             return Cli.EXIT_OK;
         }
     }
@@ -190,21 +205,31 @@ public final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             Parallel.setThreads(threads());
+            // Load to first token, measured first, in a JVM that has not run the kernels yet (what a user waits).
+            long t0 = System.nanoTime();
             CausalLM lm = LoadedModel.open(model).model();
+            long t1 = System.nanoTime();
             int n = Math.min(maxNewTokens, lm.contextLength() - 1);
             if (n < 1) {
                 throw new T4jException("--max-new-tokens must be >= 1");
             }
             double[] ms;
+            double loadMs = (t1 - t0) / 1e6;
+            double firstTokenMs;
             try (var noGrad = GradMode.off()) {
+                Sampler.argmax(lm.forwardCached(new int[] {0}, lm.newCache(2)));
+                firstTokenMs = (System.nanoTime() - t0) / 1e6;
                 Generator g = new Generator(lm);
                 ms = time(1, repeats, () -> g.generate(new int[] {0}, n, new Sampler(SamplingParams.greedy(), 0),
                         id -> true));
             }
             double med = median(ms);
             report(json("bench", "generate", "model", model.toString(), "threads", Parallel.threads(),
-                    "new_tokens", n, "tokens_per_s", n * 1000 / med), String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads)",
-                    model, n * 1000 / med, n, repeats, Parallel.threads()));
+                    "new_tokens", n, "tokens_per_s", n * 1000 / med, "load_ms", loadMs,
+                    "load_to_first_token_ms", firstTokenMs),
+                    String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads);"
+                            + " load %.0f ms, load to first token %.0f ms", model, n * 1000 / med, n, repeats,
+                            Parallel.threads(), loadMs, firstTokenMs));
             return Cli.EXIT_OK;
         }
     }
@@ -243,5 +268,26 @@ public final class BenchCommand implements Callable<Integer> {
                     model, med, tokens, repeats, Parallel.threads()));
             return Cli.EXIT_OK;
         }
+    }
+
+    /**
+     * CPU time of the whole process so far (all threads, JIT and GC included), or 0 where unavailable. On a shared
+     * machine it is disturbed far less by other processes than wall time is.
+     */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(0, os.getProcessCpuTime());
+        }
+        return 0;
+    }
+
+    /** Heap bytes allocated so far by all threads (HotSpot's counter), or 0 where the JVM does not provide it. */
+    static long allocatedBytes() {
+        if (java.lang.management.ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
+                && t.isThreadAllocatedMemorySupported()) {
+            return t.getTotalThreadAllocatedBytes();
+        }
+        return 0;
     }
 }

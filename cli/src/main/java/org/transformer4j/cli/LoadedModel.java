@@ -19,7 +19,7 @@ record LoadedModel(Path dir, CausalLM model, Optional<Tokenizer> tokenizer) {
             throw new T4jException(dir + ": no such model directory");
         }
         if (Files.isRegularFile(dir) && dir.getFileName().toString().endsWith(".bin")) {
-            return new LoadedModel(dir, Llama2cFile.load(dir), Optional.empty()); // llama2.c checkpoint: ids only
+            return new LoadedModel(dir, Llama2cFile.map(dir), Optional.empty()); // llama2.c checkpoint: ids only
         }
         if (!Files.isDirectory(dir)) {
             throw new T4jException(dir + " is not a model directory (expected config.json and model.safetensors)"
@@ -29,7 +29,7 @@ record LoadedModel(Path dir, CausalLM model, Optional<Tokenizer> tokenizer) {
             throw new T4jException(dir + " is an encoder-decoder: use t4j generate --model " + dir
                     + " --source-ids IDS (or --source TEXT)");
         }
-        CausalLM model = LlamaFiles.isLlama(dir) ? LlamaFiles.load(dir) : GPTFiles.load(dir);
+        CausalLM model = LlamaFiles.isLlama(dir) ? LlamaFiles.map(dir) : GPTFiles.map(dir); // weights stay in the mapped file
         return new LoadedModel(dir, model, Tokenizers.load(dir));
     }
 

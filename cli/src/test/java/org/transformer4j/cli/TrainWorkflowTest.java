@@ -44,6 +44,24 @@ class TrainWorkflowTest {
         return a;
     }
 
+    /** bench train on a tiny config: one JSON object with the step time and the heap allocated per step. */
+    @Test
+    void benchTrainReportsTimeAndAllocation() throws Exception {
+        Path data = prepare();
+        List<String> a = new ArrayList<>(List.of("bench", "train", "--iters", "3", "--warmup", "1", "--threads", "1",
+                "--format", "json", "--dataset=" + data));
+        a.addAll(List.of(TINY));
+        CliTestSupport.Result r = CliTestSupport.run(a.toArray(String[]::new));
+        assertThat(r.code()).as(r.err()).isZero();
+        java.util.Map<String, Object> o = Json.parseObject(r.out().strip(), "bench output");
+        assertThat(o.get("bench")).isEqualTo("train");
+        assertThat(((Number) o.get("iters")).intValue()).isEqualTo(3);
+        assertThat(((Number) o.get("ms_per_iter")).doubleValue()).isPositive();
+        assertThat(((Number) o.get("cpu_ms_per_iter")).doubleValue()).isPositive();
+        // a step of this model allocates its activations and gradients: well above zero, far below a gigabyte
+        assertThat(((Number) o.get("alloc_mb_per_iter")).doubleValue()).isBetween(0.01, 1000.0);
+    }
+
     @Test
     void prepareTrainInterruptResumeSampleGenerate() throws Exception {
         Path data = prepare();

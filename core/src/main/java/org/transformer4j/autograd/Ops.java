@@ -12,6 +12,7 @@ import org.transformer4j.kernels.Norms;
 import org.transformer4j.kernels.Rotary;
 import org.transformer4j.kernels.Softmax;
 import org.transformer4j.kernels.VectorMath;
+import org.transformer4j.kernels.WeightKernels;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -42,7 +43,11 @@ public final class Ops {
         shape[shape.length - 1] = out;
         Tensor y = Tensor.zeros(shape);
         float[] yd = y.data();
-        Gemm.nt(n, out, in, x.data(), w.data(), yd, false);
+        if (w.isMapped()) { // read-only weights left in the checkpoint (inference): see WeightKernels
+            WeightKernels.linear(n, in, out, x.data(), w.mapped(), yd);
+        } else {
+            Gemm.nt(n, out, in, x.data(), w.data(), yd, false);
+        }
         if (b != null) {
             float[] bd = b.data();
             ElementWise.forRows(n, out, (r0, r1) -> {
@@ -148,14 +153,18 @@ public final class Ops {
         int[] shape = Arrays.copyOf(outShape, outShape.length + 1);
         shape[outShape.length] = c;
         Tensor y = Tensor.zeros(shape);
-        float[] td = table.data();
         float[] yd = y.data();
         int[] saved = ids.clone();
-        ElementWise.forRows(saved.length, c, (r0, r1) -> {
-            for (int i = r0; i < r1; i++) {
-                System.arraycopy(td, saved[i] * c, yd, i * c, c);
-            }
-        });
+        if (table.isMapped()) {
+            WeightKernels.gatherRows(table.mapped(), c, saved, yd);
+        } else {
+            float[] td = table.data();
+            ElementWise.forRows(saved.length, c, (r0, r1) -> {
+                for (int i = r0; i < r1; i++) {
+                    System.arraycopy(td, saved[i] * c, yd, i * c, c);
+                }
+            });
+        }
         return attach(y, "embedding", () -> {
             float[] g = y.grad();
             float[] gt = table.grad();
@@ -205,8 +214,14 @@ public final class Ops {
             Activations.geluTanh(x.data(), y.data(), n);
             return attach(y, "gelu", () -> Activations.geluTanhBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
         }
-        Activations.geluExact(x.data(), y.data(), n);
-        return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
+        if (!recording(x)) {
+            Activations.geluExact(x.data(), y.data(), n);
+            return y;
+        }
+        // Phi(x) saved for the backward, which would otherwise recompute erf (bit-identical either way)
+        float[] cdf = new float[n];
+        Activations.geluExact(x.data(), y.data(), cdf, n);
+        return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), cdf, y.grad(), x.grad(), n), x);
     }
 
     public static Tensor relu(Tensor x) {
@@ -289,9 +304,11 @@ public final class Ops {
             Tensor y = Tensor.zeros(shape);
             float[] yd = y.data();
             int col = part * w;
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(xd, r * c + col, yd, r * w, w);
-            }
+            ElementWise.forRows(rows, w, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    System.arraycopy(xd, r * c + col, yd, r * w, w);
+                }
+            });
             out[part] = attach(y, "split", () -> {
                 float[] g = y.grad();
                 float[] gx = x.grad();

@@ -1,9 +1,11 @@
 package org.transformer4j.io;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import org.transformer4j.model.Llama;
 import org.transformer4j.model.LlamaConfig;
 import org.transformer4j.nn.LlamaBlock;
 import org.transformer4j.tensor.Tensor;
+import org.transformer4j.tensor.WeightStorage;
 
 /**
  * llama2.c's legacy checkpoint: a header of 7 little-endian int32 (dim, hidden_dim, n_layers, n_heads,
@@ -27,7 +30,18 @@ public final class Llama2cFile {
 
     private Llama2cFile() {}
 
+    /** Loads a llama2.c checkpoint into the heap, trainable ({@link #map}, then {@link Llama#toHeap()}). */
     public static Llama load(Path file) {
+        Llama model = map(file);
+        model.toHeap();
+        return model;
+    }
+
+    /**
+     * Opens a llama2.c checkpoint for inference with its weight matrices left in the memory-mapped file (read in
+     * place by the kernels, never copied into the heap); the norm vectors are copied. The weights are read-only.
+     */
+    public static Llama map(Path file) {
         long size;
         try {
             size = Files.size(file);
@@ -64,11 +78,12 @@ public final class Llama2cFile {
                 throw new T4jException(file + ": " + size + " bytes, but a llama2.c checkpoint with this header has "
                         + expected + " (truncated, or not a llama2.c file)");
             }
-            FloatBuffer f = ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, size - HEADER_BYTES)
-                    .order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            // An automatic arena: the mapping lives as long as a tensor uses it.
+            Weights f = new Weights(ch.map(FileChannel.MapMode.READ_ONLY, HEADER_BYTES, size - HEADER_BYTES,
+                    Arena.ofAuto()).asReadOnly());
             Llama model = new Llama(c);
             Llama.Trunk m = model.model;
-            f.get(m.embed_tokens.weight.data());
+            f.read(m.embed_tokens.weight);
             // Each per-layer tensor is stored for all layers together, in this order.
             readLayers(f, m, l -> l.input_layernorm.weight);
             readLayers(f, m, l -> l.self_attn.q_proj.weight);
@@ -79,10 +94,10 @@ public final class Llama2cFile {
             readLayers(f, m, l -> l.mlp.gate_proj.weight); // w1
             readLayers(f, m, l -> l.mlp.down_proj.weight); // w2
             readLayers(f, m, l -> l.mlp.up_proj.weight);   // w3
-            f.get(m.norm.weight.data());
-            f.position(f.position() + (int) (seqLen * hs)); // freq_cis_real and freq_cis_imag, seqLen x hs/2 each
+            f.read(m.norm.weight);
+            f.skip(seqLen * hs); // freq_cis_real and freq_cis_imag, seqLen x hs/2 each
             if (!shared) {
-                f.get(model.lm_head.weight.data());
+                f.read(model.lm_head.weight);
             }
             return model;
         } catch (IOException e) {
@@ -90,9 +105,37 @@ public final class Llama2cFile {
         }
     }
 
-    private static void readLayers(FloatBuffer f, Llama.Trunk m, Function<LlamaBlock, Tensor> which) {
+    private static void readLayers(Weights f, Llama.Trunk m, Function<LlamaBlock, Tensor> which) {
         for (LlamaBlock layer : m.layers) {
-            f.get(which.apply(layer).data());
+            f.read(which.apply(layer));
+        }
+    }
+
+    /** A cursor over the float32 weights after the header. */
+    private static final class Weights {
+        private static final ValueLayout.OfFloat F32_LE =
+                ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        final MemorySegment segment;
+        long position; // in floats
+
+        Weights(MemorySegment segment) {
+            this.segment = segment;
+        }
+
+        void skip(long floats) {
+            position += floats;
+        }
+
+        /** The next t.size() floats: a matrix is pointed at them in the mapped file, a vector is copied. */
+        void read(Tensor t) {
+            long n = t.size();
+            MemorySegment slice = segment.asSlice(4 * position, 4 * n);
+            skip(n);
+            if (t.rank() == 2) {
+                t.useMapped(new WeightStorage(slice, WeightStorage.Format.F32, false));
+            } else {
+                MemorySegment.copy(slice, F32_LE, 0, t.data(), 0, (int) n);
+            }
         }
     }
 }

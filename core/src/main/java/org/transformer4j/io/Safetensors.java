@@ -94,6 +94,22 @@ public final class Safetensors {
         return SafetensorsFile.open(path);
     }
 
+    /**
+     * Like {@link #openDirectory}, but the files stay mapped as long as a segment taken from them is reachable
+     * ({@link SafetensorsFile#map}): for models whose weights stay in the file.
+     */
+    public static TensorReader mapDirectory(Path dir) {
+        Path single = dir.resolve(SINGLE_FILE);
+        if (Files.isRegularFile(single)) {
+            return SafetensorsFile.map(single);
+        }
+        Path index = dir.resolve(INDEX_FILE);
+        if (Files.isRegularFile(index)) {
+            return ShardedSafetensors.map(index);
+        }
+        throw new T4jException(dir + ": no " + SINGLE_FILE + " or " + INDEX_FILE + " in this directory");
+    }
+
     /** Opens {@code dir/model.safetensors} if present, else the sharded checkpoint of {@code dir/model.safetensors.index.json}. */
     public static TensorReader openDirectory(Path dir) {
         Path single = dir.resolve(SINGLE_FILE);

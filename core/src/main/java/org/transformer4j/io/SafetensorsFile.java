@@ -40,23 +40,39 @@ public final class SafetensorsFile implements TensorReader {
 
     private final Path path;
     private final Arena arena;
+    /** The mapping belongs to an automatic arena (see {@link #map}): close() leaves it to the GC. */
+    private final boolean auto;
     private final MemorySegment data;
     private final long headerLength;
     private final Map<String, TensorInfo> infos;
     private final Map<String, String> metadata;
 
-    private SafetensorsFile(Path path, Arena arena, MemorySegment data, long headerLength,
+    private SafetensorsFile(Path path, Arena arena, boolean auto, MemorySegment data, long headerLength,
             Map<String, TensorInfo> infos, Map<String, String> metadata) {
         this.path = path;
         this.arena = arena;
+        this.auto = auto;
         this.data = data;
         this.headerLength = headerLength;
         this.infos = infos;
         this.metadata = metadata;
     }
 
-    /** Opens, validates and maps a safetensors file. */
+    /** Opens, validates and maps a safetensors file; {@link #close()} unmaps it. */
     public static SafetensorsFile open(Path path) {
+        return open(path, false);
+    }
+
+    /**
+     * Opens, validates and maps a safetensors file whose mapping lives as long as any segment taken from it is
+     * reachable (the garbage collector unmaps it; {@link #close()} does nothing). This is how a model keeps its
+     * weights in the file: its tensors hold the segments, so the mapping cannot vanish under them.
+     */
+    public static SafetensorsFile map(Path path) {
+        return open(path, true);
+    }
+
+    private static SafetensorsFile open(Path path, boolean auto) {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -76,7 +92,7 @@ public final class SafetensorsFile implements TensorReader {
             ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
             readFully(ch, headerBuf, 8);
             Parsed parsed = parseHeader(path, headerBuf.array(), size - 8 - n);
-            Arena arena = Arena.ofShared();
+            Arena arena = auto ? Arena.ofAuto() : Arena.ofShared();
             MemorySegment data;
             try {
                 data = ch.map(FileChannel.MapMode.READ_ONLY, 8 + n, size - 8 - n, arena);
@@ -84,7 +100,7 @@ public final class SafetensorsFile implements TensorReader {
                 arena.close();
                 throw e;
             }
-            return new SafetensorsFile(path, arena, data, n, parsed.infos, parsed.metadata);
+            return new SafetensorsFile(path, arena, auto, data, n, parsed.infos, parsed.metadata);
         } catch (NoSuchFileException e) {
             throw new T4jException(path + ": file not found", e);
         } catch (IOException e) {
@@ -386,7 +402,7 @@ public final class SafetensorsFile implements TensorReader {
     /** Unmaps the file. Segments handed out before become inaccessible. */
     @Override
     public void close() {
-        if (arena.scope().isAlive()) {
+        if (arena.scope().isAlive() && !auto) {
             arena.close();
         }
     }

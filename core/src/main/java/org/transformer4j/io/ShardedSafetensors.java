@@ -32,6 +32,15 @@ public final class ShardedSafetensors implements TensorReader {
 
     /** Opens the index file and every shard it names. */
     public static ShardedSafetensors open(Path indexFile) {
+        return open(indexFile, false);
+    }
+
+    /** Like {@link #open}, with every shard opened by {@link SafetensorsFile#map} (mappings live while used). */
+    public static ShardedSafetensors map(Path indexFile) {
+        return open(indexFile, true);
+    }
+
+    private static ShardedSafetensors open(Path indexFile, boolean auto) {
         Map<String, Object> index = Json.parseObject(indexFile);
         Object wm = index.get("weight_map");
         if (!(wm instanceof Map<?, ?> weightMap)) {
@@ -55,7 +64,7 @@ public final class ShardedSafetensors implements TensorReader {
                         throw new T4jException(indexFile + ": shard \"" + file + "\" of tensor \"" + tensor
                                 + "\" is not a file in the index's directory");
                     }
-                    shard = SafetensorsFile.open(shardPath);
+                    shard = auto ? SafetensorsFile.map(shardPath) : SafetensorsFile.open(shardPath);
                     openShards.put(file, shard);
                 }
                 if (!shard.contains(tensor)) {

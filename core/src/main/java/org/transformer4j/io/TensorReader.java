@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.transformer4j.tensor.Tensor;
+import org.transformer4j.tensor.WeightStorage;
 
 /**
  * Read access to the named tensors of a checkpoint: one safetensors file ({@link SafetensorsFile}) or a sharded
@@ -36,6 +37,22 @@ public interface TensorReader extends AutoCloseable {
     /** The values as a float32 {@link Tensor} of the stored shape. */
     default Tensor tensor(String name) {
         return Tensor.of(readFloats(name), info(name).shape());
+    }
+
+    /**
+     * The tensor as read-only {@link WeightStorage} over its mapped bytes (no copy), or null when its dtype is not
+     * one the kernels read in place (F32, BF16, F16). {@code transposed} says the stored matrix is the transpose of
+     * the logical one (GPT-2's Conv1D). The storage is valid while the mapping is: open the reader with
+     * {@link Safetensors#mapDirectory} (mapping kept while the storage is reachable) for a model that outlives it.
+     */
+    default WeightStorage storage(String name, boolean transposed) {
+        WeightStorage.Format f = switch (info(name).dtype()) {
+            case F32 -> WeightStorage.Format.F32;
+            case BF16 -> WeightStorage.Format.BF16;
+            case F16 -> WeightStorage.Format.F16;
+            default -> null;
+        };
+        return f == null ? null : new WeightStorage(segment(name).asReadOnly(), f, transposed);
     }
 
     /** The {@code __metadata__} string map (empty if absent). */

@@ -10,7 +10,8 @@ import jdk.incubator.vector.VectorOperators;
  * Smooth activations (GELU exact and tanh-approximated, SiLU) and the error function GELU needs.
  *
  * <p>Backward kernels recompute what they need from the forward's input x rather than saving intermediates: the
- * recomputation is cheaper than the memory traffic of a saved buffer.
+ * recomputation is cheaper than the memory traffic of a saved buffer. The exception is exact GELU's Phi(x): erf
+ * costs more than the traffic, so a forward that records a graph saves it (same values, same gradient bits).
  */
 public final class Activations {
     private Activations() {}
@@ -273,6 +274,54 @@ public final class Activations {
     /** out = x * Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2 (exact GELU). */
     public static void geluExact(float[] x, float[] out, int n) {
         forward(GELU_EXACT, x, out, n);
+    }
+
+    /**
+     * {@link #geluExact(float[], float[], int)} that also saves Phi(x) into {@code cdf} for
+     * {@link #geluExactBackwardAcc(float[], float[], float[], float[], int)}: erf is the costliest part of the
+     * backward, and the forward has already computed it (same values, so the gradient is bit-identical).
+     */
+    public static void geluExact(float[] x, float[] out, float[] cdf, int n) {
+        ElementWise.forElements(n, (from, to) -> {
+            int end = from + F.loopBound(to - from);
+            forwardGeluExactSaveLoop(x, out, cdf, from, end);
+            for (int i = end; i < to; i++) {
+                float a = x[i];
+                float e = erf(a * INV_SQRT2);
+                cdf[i] = 0.5f * (1f + e);
+                out[i] = 0.5f * a * (1f + e);
+            }
+        });
+    }
+
+    // Own loop for the reason given above forwardGeluExactLoop. (v / 2) * (erf + 1) as in forwardGeluExact;
+    // Phi = (erf + 1) / 2 as in geluExactCdf (halving is exact).
+    private static void forwardGeluExactSaveLoop(float[] x, float[] out, float[] cdf, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector e1 = erf(v.mul(INV_SQRT2)).add(1f);
+            v.mul(0.5f).mul(e1).intoArray(out, i);
+            e1.mul(0.5f).intoArray(cdf, i);
+        }
+    }
+
+    /** gx += g * (Phi(x) + x * phi(x)) with Phi(x) saved by the forward. */
+    public static void geluExactBackwardAcc(float[] x, float[] cdf, float[] g, float[] gx, int n) {
+        ElementWise.forElements(n, (from, to) -> {
+            int end = from + F.loopBound(to - from);
+            geluExactSavedUpdateLoop(x, cdf, g, gx, from, end);
+            for (int i = end; i < to; i++) {
+                float a = x[i];
+                gx[i] += Math.fma(a, VectorMath.exp(a * a * -0.5f) * INV_SQRT_2PI, cdf[i]) * g[i];
+            }
+        });
+    }
+
+    private static void geluExactSavedUpdateLoop(float[] x, float[] cdf, float[] g, float[] gx, int from, int end) {
+        for (int i = from; i < end; i += L) {
+            FloatVector d = derivGeluExact(FloatVector.fromArray(F, x, i), FloatVector.fromArray(F, cdf, i));
+            d.fma(FloatVector.fromArray(F, g, i), FloatVector.fromArray(F, gx, i)).intoArray(gx, i);
+        }
     }
 
     /** gx += g * (Phi(x) + x * phi(x)). */

@@ -97,8 +97,9 @@ public final class Attention {
      * One (batch, head) pair as three steps: the logits of all its queries against its visible keys in one GEMM
      * (the head's columns addressed in place through the leading dimension C), the masked softmax per row, then
      * out = P·V in a second GEMM. Per-(query, key) dot products spent most of their time in lane reductions;
-     * the GEMM kernel keeps whole tiles in registers. Causally masked logits are computed and then discarded,
-     * which costs less than the reductions did; their probabilities are exactly 0, so P·V is unchanged.
+     * the GEMM kernel keeps whole tiles in registers. With a causal mask the GEMMs go block of rows by block of
+     * rows, each stopping at the block's last visible key (see rowBlock); the few masked logits inside a block
+     * are computed and discarded, their probabilities are exactly 0.
      */
     private static void forwardPair(Dims d, int b, int h, float[] q, float[] k, float[] v, float[] bias,
                                     float scale, float[] out, float[] p, float[] keep, float[] logits,
@@ -114,7 +115,12 @@ public final class Attention {
         float[] row = p == null ? logits : p;
         int base = p == null ? 0 : pairOff;
         int kMax = maxVisible(d, b);
-        Gemm.nt(T, kMax, hd, q, qOff, C, k, kvOff, KC, row, base, S, false);
+        int rb = rowBlock(d);
+        for (int t0 = 0; t0 < T; t0 += rb) {
+            int t1 = Math.min(T, t0 + rb);
+            Gemm.nt(t1 - t0, d.visible(b, t1 - 1), hd, q, qOff + t0 * C, C, k, kvOff, KC, row, base + t0 * S, S,
+                    false);
+        }
         for (int t = 0; t < T; t++) {
             int rOff = base + t * S;
             int n = d.visible(b, t);
@@ -144,7 +150,32 @@ public final class Attention {
             }
         }
         float[] w = keep == null ? row : weights;
-        Gemm.nn(T, hd, kMax, w, keep == null ? base : 0, S, v, kvOff, KC, out, qOff, C, false);
+        int wBase = keep == null ? base : 0;
+        for (int t0 = 0; t0 < T; t0 += rb) {
+            int t1 = Math.min(T, t0 + rb);
+            Gemm.nn(t1 - t0, hd, d.visible(b, t1 - 1), w, wBase + t0 * S, S, v, kvOff, KC, out, qOff + t0 * C, C,
+                    false);
+        }
+    }
+
+    /**
+     * Query rows per block of the per-pair GEMMs. Every mask here is a prefix of the keys that grows with t, so a
+     * block of rows [t0, t1) needs only keys [0, visible(t1 - 1)): with a causal mask, blocks of 24 rows (a
+     * multiple of the GEMM's 6-row register block) skip most masked logits (T = 64: 67% of the work, T = 256:
+     * 55%). The skipped products are exact zeros, so the sums are the same. Without a causal mask every row sees
+     * the same keys: one block.
+     */
+    private static int rowBlock(Dims d) {
+        return d.causal() ? 24 : Math.max(1, d.queries());
+    }
+
+    /** First query row of batch row b that sees key s (T if none); rows only gain keys as t grows. */
+    private static int firstRowSeeing(Dims d, int b, int s) {
+        int t = 0;
+        while (t < d.queries() && d.visible(b, t) <= s) {
+            t++;
+        }
+        return t;
     }
 
     /**
@@ -217,7 +248,11 @@ public final class Attention {
         int kvOff = b * S * KC + (h / d.group()) * hd;
         int pairOff = (b * d.heads() + h) * T * S;
         int kMax = maxVisible(d, b);
-        Gemm.nt(T, kMax, hd, g, qOff, C, v, kvOff, KC, ds, 0, S, false);
+        int rb = rowBlock(d);
+        for (int t0 = 0; t0 < T; t0 += rb) {
+            int t1 = Math.min(T, t0 + rb);
+            Gemm.nt(t1 - t0, d.visible(b, t1 - 1), hd, g, qOff + t0 * C, C, v, kvOff, KC, ds, t0 * S, S, false);
+        }
         for (int t = 0; t < T; t++) {
             int pOff = pairOff + t * S;
             int r = t * S;
@@ -246,17 +281,33 @@ public final class Attention {
                 }
             }
         }
-        if (gq != null) {
-            Gemm.nn(T, hd, kMax, ds, 0, S, k, kvOff, KC, gq, qOff, C, true);
+        // Blocks as in the forward (see rowBlock): query rows for gq, key rows for gk and gv, each GEMM limited
+        // to the non-zero part of dS and P (keys [0, visible(t1 - 1)) of a row block; queries [first row seeing
+        // s0, T) of a key block).
+        for (int t0 = 0; t0 < T; t0 += rb) {
+            int t1 = Math.min(T, t0 + rb);
+            if (gq != null) {
+                Gemm.nn(t1 - t0, hd, d.visible(b, t1 - 1), ds, t0 * S, S, k, kvOff, KC, gq, qOff + t0 * C, C,
+                        true);
+            }
         }
-        if (gk != null) {
-            Gemm.tn(kMax, hd, T, ds, 0, S, q, qOff, C, gk, kvOff, KC, true);
-        }
-        if (gv != null) {
-            if (keep == null) {
-                Gemm.tn(kMax, hd, T, p, pairOff, S, g, qOff, C, gv, kvOff, KC, true);
-            } else {
-                Gemm.tn(kMax, hd, T, weights, 0, S, g, qOff, C, gv, kvOff, KC, true);
+        int sb = d.causal() ? rb : Math.max(1, kMax);
+        for (int s0 = 0; s0 < kMax; s0 += sb) {
+            int s1 = Math.min(kMax, s0 + sb);
+            int tStart = firstRowSeeing(d, b, s0);
+            int n = T - tStart;
+            if (gk != null) {
+                Gemm.tn(s1 - s0, hd, n, ds, tStart * S + s0, S, q, qOff + tStart * C, C, gk, kvOff + s0 * KC,
+                        KC, true);
+            }
+            if (gv != null) {
+                if (keep == null) {
+                    Gemm.tn(s1 - s0, hd, n, p, pairOff + tStart * S + s0, S, g, qOff + tStart * C, C, gv,
+                            kvOff + s0 * KC, KC, true);
+                } else {
+                    Gemm.tn(s1 - s0, hd, n, weights, tStart * S + s0, S, g, qOff + tStart * C, C, gv,
+                            kvOff + s0 * KC, KC, true);
+                }
             }
         }
     }

@@ -7,32 +7,36 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One blocked matrix multiply (the packed path of {@link Gemm}). Loop nest, outermost first:
+ * One blocked matrix multiply (the packed path of {@link Gemm}), in two phases:
  * <pre>
- *   jc: columns in blocks of NC     (bounds the packed-B buffer: KC x NC floats = 2 MB, L3-resident)
- *   pc: k in blocks of KC = 256     (a KC x NR packed panel, 16 KB with AVX2, 64 KB with AVX-512, stays
- *                                    in L1 / L2 while MC / MR micro-kernel calls reuse it)
- *     pack B[pc.., jc..] into NR-wide panels            (parallel over panels)
- *     tasks (mBlock, panel), mBlock-major               (parallel, runs of tasks claimed dynamically)
- *       ir: rows of the mBlock in steps of MR -> micro-kernel on one B panel (tile), tile -> C
+ *   1. pack all of B into NR-wide panels, K block by K block          (parallel over (K block, panel))
+ *   2. tasks = (row block of up to MC rows) x (column range of panels)  (parallel, claimed dynamically)
+ *        for each K block (KC <= 256 steps):
+ *          A rows of the block: in place (nn, nt) or transposed into a row-major copy (tn)
+ *          for each panel of the range: for each MR rows: micro-kernel, stored straight into C
  * </pre>
- * Each task sweeps one B panel over up to MC = 192 rows of A, so the panel is loaded once per 32
- * micro-kernel calls, while A (6 scalars per step, from an MC x KC block of 192 KB that stays in L2) is cheap
- * to stream. A is read in place except for tn, where Aᵀ is packed per row block (see {@link GemmPack}).
- * Packing A for nn / nt as well was measured here: no clear gain at 1024^3 and 7-14% slower at n = 128-384,
- * where the copy of A is shared by only n / NR panels.
- * With many rows the threads mostly split M (each reads all of B, from L3); with few rows the row blocks are
- * made smaller so that blocks x panels still gives every thread work, i.e. they split N as well.
+ * One K block of one B panel (KC x NR floats, 16 KB with AVX2) stays in L1 while MC / MR micro-kernel calls
+ * reuse it; the MC x KC block of A (192 KB) stays in L2 while the panels of the range sweep over it. Packing
+ * all of B up front costs one copy of B and gives a single parallel compute phase per product, with no barrier
+ * per K block: any thread can run any task, so the split adapts when another process takes a core away.
+ *
+ * <p>The threads split M when there are enough row blocks (each task then covers all of N), and N as well when
+ * there are not, so that every thread gets work on the small products of training (weight gradients with m = 128 rows).
+ * A B larger than {@link #MAX_PACKED} floats (a 50k-token vocabulary's head) is packed and multiplied a few K
+ * blocks at a time, one hand-off per group.
+ * Below {@link #PARALLEL_MIN_FMAS} multiply-adds everything runs on the calling thread.
+ *
+ * <p>The K blocks split k evenly (e.g. 384 = 192 + 192); their boundaries depend only on k, and every element
+ * of C is summed block by block in ascending order, so results do not depend on the thread count.
  */
 final class GemmJob {
     static final int NN = 0, NT = 1, TN = 2;
     static final int KC = 256;
     static final int MC = 192;
-    static final int NC = Math.max(NR, 2048 / NR * NR);
     /** Below this many multiply-adds a product runs on the calling thread (a hand-off costs ~1-50 us). */
     static final long PARALLEL_MIN_FMAS = 1L << 18;
-    /** Work units per thread for dynamic scheduling: small enough to rebalance, large enough to keep locality. */
-    static final int UNITS_PER_THREAD = 4;
+    /** Most floats of packed B held at once (16 MB); a product with a larger B is done a few K blocks at a time. */
+    static final int MAX_PACKED = 1 << 22;
 
     private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
@@ -45,10 +49,13 @@ final class GemmJob {
     private final boolean accumulate;
     private final boolean parallel;
     private final float[] packedB;
-    private final int mc, mBlocks;
-    // current (jc, pc) block, written by the caller before each parallel phase
-    private int jc, nc, panels, pc, kc;
-    private boolean add;
+    /** Number of K blocks; block q covers steps [kStart(q), kStart(q + 1)). */
+    private final int kBlocks;
+    /** K blocks packed and computed together: [q0, q1). */
+    private int q0, q1;
+    private final int panels;
+    private final int mc, rowBlocks, colBlocks;
+    private final AtomicInteger next = new AtomicInteger();
 
     GemmJob(int layout, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
             float[] c, int cOff, int ldc, boolean accumulate) {
@@ -68,22 +75,26 @@ final class GemmJob {
         this.accumulate = accumulate;
         int threads = Parallel.threads();
         this.parallel = threads > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS;
-        int maxPanels = (Math.min(NC, n) + NR - 1) / NR;
-        this.packedB = scratch(PACKED_B, KC * maxPanels * NR);
-        // Row blocks: at most MC rows; with several threads, a multiple of the thread count (so M splits evenly)
-        // or, when M is too small for that, enough blocks that blocks x panels gives each thread two tasks.
-        int blocks = (m + MC - 1) / MC;
+        this.kBlocks = (k + KC - 1) / KC;
+        this.panels = (n + NR - 1) / NR;
+        this.packedB = scratch(PACKED_B, Math.min(k, Math.max(KC, MAX_PACKED / (panels * NR))) * panels * NR);
         int tiles = (m + MR - 1) / MR;
+        int blocks = (m + MC - 1) / MC;
+        int cols = 1;
         if (parallel) {
             if (blocks >= threads) {
-                blocks = (blocks + threads - 1) / threads * threads;
-            } else if (blocks * maxPanels < 2 * threads) {
-                blocks = (2 * threads + maxPanels - 1) / maxPanels;
+                blocks = Math.min(tiles, (blocks + threads - 1) / threads * threads);
+            } else {
+                // few rows: split the columns too, then (if there are few panels as well) smaller row blocks
+                cols = Math.min(panels, (threads + blocks - 1) / blocks);
+                if (blocks * cols < threads) {
+                    blocks = Math.min(tiles, (threads + cols - 1) / cols);
+                }
             }
-            blocks = Math.min(blocks, tiles);
         }
         this.mc = ((m + blocks - 1) / blocks + MR - 1) / MR * MR;
-        this.mBlocks = (m + mc - 1) / mc;
+        this.rowBlocks = (m + mc - 1) / mc;
+        this.colBlocks = cols;
     }
 
     private static float[] scratch(ThreadLocal<float[]> tl, int size) {
@@ -95,98 +106,115 @@ final class GemmJob {
         return s;
     }
 
+    private int kStart(int q) {
+        return Parallel.chunkStart(k, kBlocks, q);
+    }
+
     void run() {
-        for (jc = 0; jc < n; jc += NC) {
-            nc = Math.min(NC, n - jc);
-            panels = (nc + NR - 1) / NR;
-            for (pc = 0; pc < k; pc += KC) {
-                kc = Math.min(KC, k - pc);
-                add = accumulate || pc > 0;
-                if (parallel) {
-                    Parallel.forRange(panels, 2, this::pack);
-                    int tasks = mBlocks * panels;
-                    // whole row blocks per unit when there are enough (no A block packed by two threads)
-                    int units = mBlocks >= 2 * Parallel.threads() ? mBlocks
-                            : Math.min(tasks, UNITS_PER_THREAD * Parallel.threads());
-                    AtomicInteger next = new AtomicInteger();
-                    Parallel.forRange(Parallel.threads(), (from, to) -> computeUnits(next, units, tasks));
-                } else {
-                    pack(0, panels);
-                    compute(0, mBlocks * panels, -1);
+        int tasks = rowBlocks * colBlocks;
+        int capacity = packedB.length / (panels * NR);
+        for (q0 = 0; q0 < kBlocks; q0 = q1) {
+            q1 = q0 + 1;
+            while (q1 < kBlocks && kStart(q1 + 1) - kStart(q0) <= capacity) {
+                q1++;
+            }
+            int items = (q1 - q0) * panels;
+            if (parallel) {
+                Parallel.forRange(items, 4, this::pack);
+                next.set(0);
+                Parallel.forRange(Parallel.threads(), (from, to) -> {
+                    for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                        compute(t);
+                    }
+                });
+            } else {
+                pack(0, items);
+                for (int t = 0; t < tasks; t++) {
+                    compute(t);
                 }
             }
         }
     }
 
+    /** Offset in packedB of K block q (of the current group). */
+    private int packedAt(int q) {
+        return (kStart(q) - kStart(q0)) * panels * NR;
+    }
+
+    /** Packs items [from, to) of the current K blocks, item = (K block q0 + i, panel jr). */
     private void pack(int from, int to) {
-        for (int jr = from; jr < to; jr++) {
-            int j = jc + jr * NR;
+        for (int item = from; item < to; item++) {
+            int q = q0 + item / panels, jr = item % panels;
+            int p0 = kStart(q), kc = kStart(q + 1) - p0;
+            int j = jr * NR;
             int cols = Math.min(NR, n - j);
-            int d = jr * kc * NR;
+            int d = packedAt(q) + jr * kc * NR;
             if (layout == NT) {
-                GemmPack.panelBt(b, bOff + j * ldb + pc, ldb, kc, cols, packedB, d);
+                GemmPack.panelBt(b, bOff + j * ldb + p0, ldb, kc, cols, packedB, d);
             } else {
-                GemmPack.panelB(b, bOff + pc * ldb + j, ldb, kc, cols, packedB, d);
+                GemmPack.panelB(b, bOff + p0 * ldb + j, ldb, kc, cols, packedB, d);
             }
         }
     }
 
-    /**
-     * Claims units (contiguous runs of tasks) until none are left. Dynamic, unlike Parallel's fixed chunks:
-     * when another process takes a core away from one of our threads, the others do its share instead of
-     * waiting for it. Results do not change, since each element is computed the same way by any thread.
-     */
-    private void computeUnits(AtomicInteger next, int units, int tasks) {
-        int packedBlock = -1;
-        for (int u; (u = next.getAndIncrement()) < units; ) {
-            packedBlock = compute(Parallel.chunkStart(tasks, units, u), Parallel.chunkStart(tasks, units, u + 1),
-                    packedBlock);
-        }
-    }
-
-    /** Runs tasks [from, to); returns the row block whose A is in this thread's packed-A buffer (tn), or -1. */
-    private int compute(int from, int to, int packedBlock) {
+    /** Task t: rows of row block t / colBlocks, panels of column range t % colBlocks, all of K. */
+    private void compute(int t) {
+        int mb = t / colBlocks, cb = t % colBlocks;
+        int i0 = mb * mc;
+        int rows = Math.min(mc, m - i0);
+        int jr0 = Parallel.chunkStart(panels, colBlocks, cb), jr1 = Parallel.chunkStart(panels, colBlocks, cb + 1);
         float[] packedA = layout == TN ? scratch(PACKED_A, mc * KC) : null;
         float[] tile = TILE.get();
-        float[] edgeA = scratch(EDGE_A, MR * KC);
-        for (int t = from; t < to; t++) {
-            int mb = t / panels, jr = t % panels;
-            int i0 = mb * mc;
-            int rows = Math.min(mc, m - i0);
-            int cols = Math.min(NR, nc - jr * NR);
-            int bi = jr * kc * NR;
-            int ci = cOff + i0 * ldc + jc + jr * NR;
+        float[] edgeA = null;
+        int full = rows / MR * MR;
+        for (int q = q0; q < q1; q++) {
+            int p0 = kStart(q), kc = kStart(q + 1) - p0;
+            boolean add = accumulate || q > 0;
             // A: in place (row r at ai + r * lda), or for tn the packed block (row r at r * kc)
             float[] as = a;
-            int ai = aOff + i0 * lda + pc, rs = lda;
+            int ai = aOff + i0 * lda + p0, rs = lda;
             if (layout == TN) {
-                if (mb != packedBlock) {
-                    GemmPack.blockAt(a, aOff + pc * lda + i0, lda, kc, rows, packedA);
-                    packedBlock = mb;
-                }
+                GemmPack.blockAt(a, aOff + p0 * lda + i0, lda, kc, rows, packedA);
                 as = packedA;
                 ai = 0;
                 rs = kc;
             }
-            int r = 0;
-            for (; r + MR <= rows; r += MR) {
-                GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, tile);
-                GemmKernel.update(tile, MR, cols, c, ci + r * ldc, ldc, add);
-            }
-            if (r < rows) {
-                // 1-5 leftover rows: copy them into a zero-padded 6-row block and run the same kernel. A 1-row
-                // kernel has a single FMA dependency chain per vector and ran several times slower per row.
-                for (int q = 0; q < MR; q++) {
-                    if (r + q < rows) {
-                        System.arraycopy(as, ai + (r + q) * rs, edgeA, q * kc, kc);
+            if (full < rows) {
+                // 1-5 leftover rows: copied into a zero-padded 6-row block for the same kernel. A 1-row kernel
+                // has a single FMA dependency chain per vector and ran several times slower per row.
+                if (edgeA == null) {
+                    edgeA = scratch(EDGE_A, MR * KC);
+                }
+                for (int r = 0; r < MR; r++) {
+                    if (full + r < rows) {
+                        System.arraycopy(as, ai + (full + r) * rs, edgeA, r * kc, kc);
                     } else {
-                        Arrays.fill(edgeA, q * kc, (q + 1) * kc, 0f);
+                        Arrays.fill(edgeA, r * kc, (r + 1) * kc, 0f);
                     }
                 }
-                GemmKernel.kernel6(kc, edgeA, 0, kc, packedB, bi, tile);
-                GemmKernel.update(tile, rows - r, cols, c, ci + r * ldc, ldc, add);
+            }
+            int bq = packedAt(q);
+            for (int jr = jr0; jr < jr1; jr++) {
+                int bi = bq + jr * kc * NR;
+                int j = jr * NR;
+                int cols = Math.min(NR, n - j);
+                int ci = cOff + i0 * ldc + j;
+                int r = 0;
+                if (cols == NR) {
+                    for (; r < full; r += MR) {
+                        GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, c, ci + r * ldc, ldc, add);
+                    }
+                } else {
+                    for (; r < full; r += MR) {
+                        GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, tile, 0, NR, false);
+                        GemmKernel.update(tile, MR, cols, c, ci + r * ldc, ldc, add);
+                    }
+                }
+                if (r < rows) {
+                    GemmKernel.kernel6(kc, edgeA, 0, kc, packedB, bi, tile, 0, NR, false);
+                    GemmKernel.update(tile, rows - r, cols, c, ci + r * ldc, ldc, add);
+                }
             }
         }
-        return packedBlock;
     }
 }

@@ -5,20 +5,22 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register-blocked micro-kernels: T[rows, NR] = A[rows, kc] · Bp[kc, NR] where Bp is one packed B panel (row p
- * at {@code bi + p * NR}, zero-padded past the edge of B) and T a small tile that {@link #update} then writes or
- * adds into C. A(r, p) is {@code a[ai + r * rs + p]}: A in place (rs = lda) or a packed A tile (rs = kc).
+ * Register-blocked micro-kernels: T[6, NR] = A[6, kc] · Bp[kc, NR] where Bp is one packed B panel (row p at
+ * {@code bi + p * NR}, zero-padded past the edge of B), written or added into C (or into a scratch tile for
+ * {@link #update}). A(r, p) is {@code a[ai + r * rs + p]}: A in place (rs = lda) or a packed A block (rs = kc).
  * Every array index is an invariant plus a constant multiple of the loop counter p, which lets C2 hoist the
- * bounds checks out of the loop (with a variable stride along p it cannot; measured here, the kernel lost about a third of its speed).
+ * bounds checks out of the loop (with a variable stride along p it cannot; measured here, the kernel lost about
+ * a third of its speed).
  *
  * <p>Register block: MR = 6 rows by NV vectors. With 32 vector registers (AVX-512, NEON, SVE) NV = 4:
  * 24 accumulators + 4 B vectors + 1 broadcast = 29 registers, 24 FMAs per 4 vector loads and 6 scalar loads.
  * With AVX2's 16 registers NV = 2 (12 + 2 + 1 = 15); a 6 x 4 block there would spill in the inner loop.
  *
- * <p>Why a tile instead of storing the accumulators straight into C: C2 only inlines a cold callee of at most
- * 35 bytecodes, and passing vectors to a method that is not inlined boxes them (and the callee may then run
- * the slow Java fallback of every vector op). {@code intoArray} on a tile is intrinsic; masks for the right
- * edge and the accumulate flag are then handled in one small loop over arrays.
+ * <p>Full tiles are stored straight into C at the end of the kernel (adding C's old values first when
+ * accumulating), inside the kernel method itself: passing vectors to a method that C2 does not inline boxes them
+ * (and the callee may then run the slow Java fallback of every vector op). Tiles on the right or bottom edge of C
+ * go through a scratch tile and {@link #update}, which masks the columns. Storing straight into C replaced a
+ * tile round trip for every tile (the write-back was 12.5% of a training step's JFR samples before).
  *
  * <p>Every element of C is summed in the same order (t = fma(a_p, b_p, t) for p ascending, then C = t or
  * C + t) wherever it lies in a tile, so the result does not depend on how rows and columns were split
@@ -48,22 +50,27 @@ final class GemmKernel {
         };
     }
 
-    /** Tile of MR rows x NR columns: T = A[6 rows] · Bp. */
-    static void kernel6(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] tile) {
+    /**
+     * C[6 rows, NR] = A[6 rows] · Bp (add = false) or C += A · Bp, stored straight into C (rows ci + r * ldc,
+     * NR columns each). For a tile on the edge of C, pass a scratch tile (ci = 0, ldc = NR, add = false) and copy
+     * the valid part with {@link #update}.
+     */
+    static void kernel6(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] c, int ci, int ldc,
+                        boolean add) {
         if (NV == 4) {
-            kernel6x4(kc, a, ai, rs, bp, bi, tile);
+            kernel6x4(kc, a, ai, rs, bp, bi, c, ci, ldc, add);
         } else {
-            kernel6x2(kc, a, ai, rs, bp, bi, tile);
+            kernel6x2(kc, a, ai, rs, bp, bi, c, ci, ldc, add);
         }
     }
 
-    private static void kernel6x4(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] t) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00;
-        FloatVector c50 = c00, c51 = c00, c52 = c00, c53 = c00;
+    private static void kernel6x4(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] c, int ci, int ldc,
+                                  boolean add) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00;
+        FloatVector c13 = c00, c20 = c00, c21 = c00, c22 = c00, c23 = c00, c30 = c00;
+        FloatVector c31 = c00, c32 = c00, c33 = c00, c40 = c00, c41 = c00, c42 = c00;
+        FloatVector c43 = c00, c50 = c00, c51 = c00, c52 = c00, c53 = c00;
         int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
         for (int p = 0; p < kc; p++) {
             int o = bi + p * NR;
@@ -84,21 +91,40 @@ final class GemmKernel {
             av = FloatVector.broadcast(S, a[a5 + p]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
         }
-        c00.intoArray(t, 0); c01.intoArray(t, L); c02.intoArray(t, 2 * L); c03.intoArray(t, 3 * L);
-        c10.intoArray(t, NR); c11.intoArray(t, NR + L); c12.intoArray(t, NR + 2 * L); c13.intoArray(t, NR + 3 * L);
-        int r = 2 * NR;
-        c20.intoArray(t, r); c21.intoArray(t, r + L); c22.intoArray(t, r + 2 * L); c23.intoArray(t, r + 3 * L);
-        r += NR;
-        c30.intoArray(t, r); c31.intoArray(t, r + L); c32.intoArray(t, r + 2 * L); c33.intoArray(t, r + 3 * L);
-        r += NR;
-        c40.intoArray(t, r); c41.intoArray(t, r + L); c42.intoArray(t, r + 2 * L); c43.intoArray(t, r + 3 * L);
-        r += NR;
-        c50.intoArray(t, r); c51.intoArray(t, r + L); c52.intoArray(t, r + 2 * L); c53.intoArray(t, r + 3 * L);
+        int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, ci)); c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
+            c02 = c02.add(FloatVector.fromArray(S, c, ci + 2 * L));
+            c03 = c03.add(FloatVector.fromArray(S, c, ci + 3 * L));
+            c10 = c10.add(FloatVector.fromArray(S, c, c1)); c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
+            c12 = c12.add(FloatVector.fromArray(S, c, c1 + 2 * L));
+            c13 = c13.add(FloatVector.fromArray(S, c, c1 + 3 * L));
+            c20 = c20.add(FloatVector.fromArray(S, c, c2)); c21 = c21.add(FloatVector.fromArray(S, c, c2 + L));
+            c22 = c22.add(FloatVector.fromArray(S, c, c2 + 2 * L));
+            c23 = c23.add(FloatVector.fromArray(S, c, c2 + 3 * L));
+            c30 = c30.add(FloatVector.fromArray(S, c, c3)); c31 = c31.add(FloatVector.fromArray(S, c, c3 + L));
+            c32 = c32.add(FloatVector.fromArray(S, c, c3 + 2 * L));
+            c33 = c33.add(FloatVector.fromArray(S, c, c3 + 3 * L));
+            c40 = c40.add(FloatVector.fromArray(S, c, c4)); c41 = c41.add(FloatVector.fromArray(S, c, c4 + L));
+            c42 = c42.add(FloatVector.fromArray(S, c, c4 + 2 * L));
+            c43 = c43.add(FloatVector.fromArray(S, c, c4 + 3 * L));
+            c50 = c50.add(FloatVector.fromArray(S, c, c5)); c51 = c51.add(FloatVector.fromArray(S, c, c5 + L));
+            c52 = c52.add(FloatVector.fromArray(S, c, c5 + 2 * L));
+            c53 = c53.add(FloatVector.fromArray(S, c, c5 + 3 * L));
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + L); c02.intoArray(c, ci + 2 * L); c03.intoArray(c, ci + 3 * L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L); c12.intoArray(c, c1 + 2 * L); c13.intoArray(c, c1 + 3 * L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L); c22.intoArray(c, c2 + 2 * L); c23.intoArray(c, c2 + 3 * L);
+        c30.intoArray(c, c3); c31.intoArray(c, c3 + L); c32.intoArray(c, c3 + 2 * L); c33.intoArray(c, c3 + 3 * L);
+        c40.intoArray(c, c4); c41.intoArray(c, c4 + L); c42.intoArray(c, c4 + 2 * L); c43.intoArray(c, c4 + 3 * L);
+        c50.intoArray(c, c5); c51.intoArray(c, c5 + L); c52.intoArray(c, c5 + 2 * L); c53.intoArray(c, c5 + 3 * L);
     }
 
-    private static void kernel6x2(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] t) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    private static void kernel6x2(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] c, int ci, int ldc,
+                                  boolean add) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
+        FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
         for (int p = 0; p < kc; p++) {
             int o = bi + p * NR;
@@ -117,12 +143,21 @@ final class GemmKernel {
             av = FloatVector.broadcast(S, a[a5 + p]);
             c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
         }
-        c00.intoArray(t, 0); c01.intoArray(t, L);
-        c10.intoArray(t, NR); c11.intoArray(t, NR + L);
-        c20.intoArray(t, 2 * NR); c21.intoArray(t, 2 * NR + L);
-        c30.intoArray(t, 3 * NR); c31.intoArray(t, 3 * NR + L);
-        c40.intoArray(t, 4 * NR); c41.intoArray(t, 4 * NR + L);
-        c50.intoArray(t, 5 * NR); c51.intoArray(t, 5 * NR + L);
+        int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, ci)); c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, c1)); c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, c2)); c21 = c21.add(FloatVector.fromArray(S, c, c2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, c3)); c31 = c31.add(FloatVector.fromArray(S, c, c3 + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, c4)); c41 = c41.add(FloatVector.fromArray(S, c, c4 + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, c5)); c51 = c51.add(FloatVector.fromArray(S, c, c5 + L));
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
+        c40.intoArray(c, c4); c41.intoArray(c, c4 + L);
+        c50.intoArray(c, c5); c51.intoArray(c, c5 + L);
     }
 
     /** C[rows, cols] = T (add = false) or C += T, for a tile with rows of NR floats; cols <= NR. */

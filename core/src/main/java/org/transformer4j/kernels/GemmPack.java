@@ -49,14 +49,29 @@ final class GemmPack {
      * sets and evict each other.
      */
     static void blockAt(float[] a, int a0, int lda, int kc, int rows, float[] dst) {
-        // 16 steps at a time: their 16 source rows stay in L1 while each destination row gets a full cache line
-        // (one step at a time writes one float per line across the whole block, which does not fit in L1).
-        for (int p0 = 0; p0 < kc; p0 += 16) {
-            int pe = Math.min(kc, p0 + 16);
-            for (int r = 0; r < rows; r++) {
-                for (int p = p0, s = a0 + p0 * lda + r, d = r * kc + p0; p < pe; p++, s += lda, d++) {
-                    dst[d] = a[s];
-                }
+        // 8 steps at a time, written out: 8 source rows stay in L1 while each destination row gets 8 consecutive
+        // floats, and the 8 independent loads per iteration overlap (a 16-step inner loop ran at 1.2-1.7 ns per
+        // float here, this at 0.7-0.9; the copy costs ~1/n of the product, noticeable for n = 128).
+        int pe = kc & ~7;
+        int l2 = 2 * lda, l3 = 3 * lda, l4 = 4 * lda, l5 = 5 * lda, l6 = 6 * lda, l7 = 7 * lda;
+        for (int p0 = 0; p0 < pe; p0 += 8) {
+            int s = a0 + p0 * lda;
+            for (int r = 0, d = p0; r < rows; r++, s++, d += kc) {
+                float x0 = a[s], x1 = a[s + lda], x2 = a[s + l2], x3 = a[s + l3];
+                float x4 = a[s + l4], x5 = a[s + l5], x6 = a[s + l6], x7 = a[s + l7];
+                dst[d] = x0;
+                dst[d + 1] = x1;
+                dst[d + 2] = x2;
+                dst[d + 3] = x3;
+                dst[d + 4] = x4;
+                dst[d + 5] = x5;
+                dst[d + 6] = x6;
+                dst[d + 7] = x7;
+            }
+        }
+        for (int p = pe; p < kc; p++) {
+            for (int r = 0, s = a0 + p * lda, d = p; r < rows; r++, s++, d += kc) {
+                dst[d] = a[s];
             }
         }
     }

@@ -17,7 +17,8 @@ import org.transformer4j.tensor.Tensor;
 /**
  * A GPT as a Hugging Face model directory: config.json (model_type "gpt2") and model.safetensors with GPT-2's
  * tensor names. GPT-2 stores its four projection matrices as Conv1D weights, [in, out]; our Linear layers hold
- * [out, in], so those four are transposed on the way out and back in. Both spellings of the names found in the
+ * [out, in], so those four are transposed on the way out, and on the way in either kept in their stored layout
+ * ({@link #map}, inference) or transposed into the heap ({@link #load}, training). Both spellings of the names found in the
  * wild are read: "transformer.h.0..." (GPT2LMHeadModel saves) and plain "h.0..." (the released gpt2 checkpoint).
  */
 public final class GPTFiles {
@@ -39,10 +40,11 @@ public final class GPTFiles {
         LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
         for (var e : model.namedParameters().entrySet()) {
             Tensor t = e.getValue();
+            float[] d = t.isMapped() ? t.copy().data() : t.data(); // a mapped model is saved from a widened copy
             if (isConv1D(e.getKey())) {
-                tensors.put(e.getKey(), TensorData.f32(transpose(t.data(), t.dim(0), t.dim(1)), t.dim(1), t.dim(0)));
+                tensors.put(e.getKey(), TensorData.f32(transpose(d, t.dim(0), t.dim(1)), t.dim(1), t.dim(0)));
             } else {
-                tensors.put(e.getKey(), TensorData.f32(t.data(), t.shape()));
+                tensors.put(e.getKey(), TensorData.f32(d, t.shape()));
             }
         }
         Map<String, String> meta = new LinkedHashMap<>();
@@ -105,33 +107,50 @@ public final class GPTFiles {
     }
 
     /**
-     * Loads a GPT from a model directory: model.safetensors, or the shards named by model.safetensors.index.json
-     * (weights copied into the heap as float32; F16 and BF16 are widened). Tensors the model does not use, such as
-     * GPT-2's attention-mask buffers h.N.attn.bias and h.N.attn.masked_bias or a saved copy of the tied
-     * lm_head.weight, are ignored.
+     * Loads a GPT from a model directory into the heap, trainable: {@link #map} followed by {@link GPT#toHeap()}
+     * (F16 and BF16 widened to float32, Conv1D weights transposed into the Linear layout).
      */
     public static GPT load(Path dir) {
+        GPT model = map(dir);
+        model.toHeap();
+        return model;
+    }
+
+    /**
+     * Opens a GPT for inference with its weight matrices left in the memory-mapped model.safetensors (or the shards
+     * named by model.safetensors.index.json): F32, BF16 and F16 matrices are read in place by the kernels (16-bit
+     * ones widened in registers), GPT-2's Conv1D [in, out] weights in their stored layout; nothing of them is
+     * copied into the heap. Vectors (biases, LayerNorm gains) and F64 tensors are copied as float32. The weights
+     * are read-only: {@link GPT#toHeap()} before training. Tensors the model does not use, such as GPT-2's
+     * attention-mask buffers h.N.attn.bias and h.N.attn.masked_bias or a saved copy of the tied lm_head.weight,
+     * are ignored.
+     */
+    public static GPT map(Path dir) {
         GPT model = new GPT(readConfig(dir));
         Path file = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(file) && !Files.isRegularFile(dir.resolve(Safetensors.INDEX_FILE))) {
             throw new T4jException(dir + " is not a model directory: " + WEIGHTS + " is missing");
         }
-        try (TensorReader sf = Safetensors.openDirectory(dir)) {
-            for (var e : model.namedParameters().entrySet()) {
-                String name = e.getKey();
-                String stored = sf.contains(name) ? name : name.substring("transformer.".length());
-                if (!sf.contains(stored)) {
-                    throw new T4jException(file + ": missing tensor '" + name + "'");
-                }
-                Tensor t = e.getValue();
-                boolean conv = isConv1D(name);
-                int[] expected = conv ? new int[] {t.dim(1), t.dim(0)} : t.shape();
-                requireFloat(file, sf, stored);
-                int[] actual = sf.info(stored).shape();
-                if (!Arrays.equals(expected, actual)) {
-                    throw new T4jException(file + ": tensor '" + stored + "' has shape " + Arrays.toString(actual)
-                            + " but config.json implies " + Arrays.toString(expected));
-                }
+        TensorReader sf = Safetensors.mapDirectory(dir); // not closed: the mapping lives as long as the tensors
+        for (var e : model.namedParameters().entrySet()) {
+            String name = e.getKey();
+            String stored = sf.contains(name) ? name : name.substring("transformer.".length());
+            if (!sf.contains(stored)) {
+                throw new T4jException(file + ": missing tensor '" + name + "'");
+            }
+            Tensor t = e.getValue();
+            boolean conv = isConv1D(name);
+            int[] expected = conv ? new int[] {t.dim(1), t.dim(0)} : t.shape();
+            requireFloat(file, sf, stored);
+            int[] actual = sf.info(stored).shape();
+            if (!Arrays.equals(expected, actual)) {
+                throw new T4jException(file + ": tensor '" + stored + "' has shape " + Arrays.toString(actual)
+                        + " but config.json implies " + Arrays.toString(expected));
+            }
+            var storage = t.rank() == 2 ? sf.storage(stored, conv) : null;
+            if (storage != null) {
+                t.useMapped(storage);
+            } else {
                 float[] v = sf.readFloats(stored);
                 System.arraycopy(conv ? transpose(v, expected[0], expected[1]) : v, 0, t.data(), 0, v.length);
             }

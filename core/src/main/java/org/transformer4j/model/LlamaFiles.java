@@ -158,29 +158,48 @@ public final class LlamaFiles {
     }
 
     /**
-     * Loads a LlamaForCausalLM directory: every parameter of {@link Llama} by its Hugging Face name, its shape
-     * checked against config.json. A tied model ignores a saved copy of lm_head.weight; an untied one without
-     * lm_head.weight falls back to the embedding (some exports drop it).
+     * Loads a LlamaForCausalLM directory into the heap, trainable: {@link #map} followed by {@link Llama#toHeap()}
+     * (F16 and BF16 widened to float32).
      */
     public static Llama load(Path dir) {
-        LlamaConfig c = readConfig(dir);
-        try (TensorReader r = Safetensors.openDirectory(dir)) {
-            if (!c.sharedClassifier() && !r.contains("lm_head.weight")) {
-                c = new LlamaConfig(c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(),
-                        c.seqLen(), c.normEps(), c.ropeTheta(), true, c.ropeInterleaved(), c.ropeScaling(),
-                        c.attentionDropout());
-            }
-            Llama model = new Llama(c);
-            for (var e : model.namedParameters().entrySet()) {
-                Tensor p = e.getValue();
-                float[] v = read(r, dir, e.getKey(), p.shape()).data();
-                System.arraycopy(v, 0, p.data(), 0, v.length);
-            }
-            return model;
-        }
+        Llama model = map(dir);
+        model.toHeap();
+        return model;
     }
 
-    private static Tensor read(TensorReader r, Path dir, String name, int... shape) {
+    /**
+     * Opens a LlamaForCausalLM directory for inference with its weight matrices left in the memory-mapped
+     * safetensors file(s): F32, BF16 and F16 matrices stay in their stored format (16-bit ones are widened inside
+     * the kernels) and are never copied into the heap; the norm vectors (and F64 tensors) are copied as float32.
+     * Every parameter of {@link Llama} is read by its Hugging Face name, its shape checked against config.json.
+     * A tied model ignores a saved copy of lm_head.weight; an untied one without lm_head.weight falls back to the
+     * embedding (some exports drop it). The weights are read-only: {@link Llama#toHeap()} before training.
+     */
+    public static Llama map(Path dir) {
+        LlamaConfig c = readConfig(dir);
+        TensorReader r = Safetensors.mapDirectory(dir); // not closed: the mapping lives as long as the tensors
+        if (!c.sharedClassifier() && !r.contains("lm_head.weight")) {
+            c = new LlamaConfig(c.dim(), c.hiddenDim(), c.nLayers(), c.nHeads(), c.nKvHeads(), c.vocabSize(),
+                    c.seqLen(), c.normEps(), c.ropeTheta(), true, c.ropeInterleaved(), c.ropeScaling(),
+                    c.attentionDropout());
+        }
+        Llama model = new Llama(c);
+        for (var e : model.namedParameters().entrySet()) {
+            Tensor p = e.getValue();
+            String name = e.getKey();
+            check(r, dir, name, p.shape());
+            var storage = p.rank() == 2 ? r.storage(name, false) : null;
+            if (storage != null) {
+                p.useMapped(storage);
+            } else {
+                float[] v = r.readFloats(name);
+                System.arraycopy(v, 0, p.data(), 0, v.length);
+            }
+        }
+        return model;
+    }
+
+    private static void check(TensorReader r, Path dir, String name, int... shape) {
         if (!r.contains(name)) {
             throw new T4jException(dir + ": missing tensor '" + name + "'");
         }
@@ -190,6 +209,5 @@ public final class LlamaFiles {
             throw new T4jException(dir + ": tensor '" + name + "' has shape " + Arrays.toString(actual)
                     + " but config.json implies " + Arrays.toString(shape));
         }
-        return Tensor.of(r.readFloats(name), shape);
     }
 }

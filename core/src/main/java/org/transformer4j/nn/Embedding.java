@@ -8,7 +8,7 @@ public final class Embedding extends Module {
     public final Tensor weight;
 
     public Embedding(int count, int dim) {
-        this.weight = param("weight", Tensor.zeros(count, dim));
+        this.weight = param("weight", Tensor.lazyZeros(count, dim)); // lazy: a loader may map it instead
     }
 
     /** The rows of {@code ids}, shaped {@code shape} + [dim]. */

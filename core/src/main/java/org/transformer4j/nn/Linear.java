@@ -9,7 +9,7 @@ public final class Linear extends Module {
     public final Tensor bias;
 
     public Linear(int in, int out, boolean bias) {
-        this.weight = param("weight", Tensor.zeros(out, in));
+        this.weight = param("weight", Tensor.lazyZeros(out, in)); // lazy: a loader may map it instead
         this.bias = bias ? param("bias", Tensor.zeros(out)) : null;
     }
 

@@ -71,6 +71,20 @@ public abstract class Module {
         return training;
     }
 
+    /**
+     * Copies every parameter that is {@linkplain Tensor#isMapped() mapped} from a checkpoint into the heap (widened
+     * to float32) and makes it trainable again. Loaded models are mapped read-only; call this before training or
+     * modifying one. Parameters already on the heap are left alone.
+     */
+    public final Module toHeap() {
+        for (Tensor t : namedParameters().values()) {
+            if (t.isMapped()) {
+                t.toHeap().requiresGrad(true);
+            }
+        }
+        return this;
+    }
+
     /** Clears every parameter's gradient. */
     public final void zeroGrad() {
         for (Tensor t : namedParameters().values()) {

@@ -47,9 +47,10 @@ public final class SelfAttention extends Module {
         float[] vc = cache.values(layer);
         System.arraycopy(qkv[1].data(), 0, kc, past * nEmbd, t * nEmbd);
         System.arraycopy(qkv[2].data(), 0, vc, past * nEmbd, t * nEmbd);
-        int s = past + t;
-        Tensor k = Tensor.of(java.util.Arrays.copyOf(kc, s * nEmbd), 1, s, nEmbd);
-        Tensor v = Tensor.of(java.util.Arrays.copyOf(vc, s * nEmbd), 1, s, nEmbd);
+        // The whole cache, not a copy of its filled part: the causal mask with offset `past` lets query i see
+        // keys [0, past + i] only, and the attention kernel stops its products at the last visible key.
+        Tensor k = Tensor.of(kc, 1, cache.capacity(), nEmbd);
+        Tensor v = Tensor.of(vc, 1, cache.capacity(), nEmbd);
         Tensor y = attend(qkv[0], k, v, AttentionMask.causal(past), ForwardContext.INFERENCE);
         return c_proj.forward(y);
     }

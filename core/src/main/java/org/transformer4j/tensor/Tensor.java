@@ -3,6 +3,7 @@ package org.transformer4j.tensor;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
+import org.transformer4j.T4jException;
 import org.transformer4j.autograd.Backprop;
 import org.transformer4j.autograd.Node;
 
@@ -15,10 +16,18 @@ import org.transformer4j.autograd.Node;
  * <p>A tensor that {@linkplain #requiresGrad() requires grad} collects its gradient in {@link #grad()}, an array
  * of the same length as the data, allocated on first use. A tensor produced by a differentiable op while grad
  * mode is on remembers that op as its {@link #gradFn()}; {@link #backward()} walks those records in reverse.
+ *
+ * <p>Weights loaded from a checkpoint may instead live in read-only {@link WeightStorage} (the mapped file, in its
+ * own float32/bfloat16/half format): such a tensor is {@linkplain #isMapped() mapped}, has no float[] and
+ * {@link #data()} refuses it; {@code Ops.linear} and {@code Ops.embedding} read it through the inference kernels.
+ * {@link #toHeap()} turns it into an ordinary heap tensor (for training). A {@linkplain #lazyZeros lazy} tensor
+ * allocates its zeros on first use, so a model built only to be loaded never allocates its weights.
  */
 public final class Tensor {
     private final int[] shape;
-    private final float[] data;
+    private final int size;
+    private volatile float[] data;
+    private volatile WeightStorage mapped;
     private float[] grad;
     private boolean requiresGrad;
     private Node gradFn;
@@ -26,6 +35,12 @@ public final class Tensor {
     private Tensor(float[] data, int[] shape) {
         this.shape = shape.clone();
         this.data = data;
+        this.size = data.length;
+    }
+
+    private Tensor(int[] shape, int size) {
+        this.shape = shape.clone();
+        this.size = size;
     }
 
     /** Wraps {@code data} (not copied) as a tensor of the given shape. */
@@ -45,6 +60,25 @@ public final class Tensor {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " is too large");
         }
         return new Tensor(new float[(int) n], shape);
+    }
+
+    /**
+     * A tensor of zeros whose array is allocated on first {@link #data()}: for parameters that a loader will
+     * usually point at {@linkplain #useMapped mapped weights} instead.
+     */
+    public static Tensor lazyZeros(int... shape) {
+        long n = numel(shape);
+        if (n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " is too large");
+        }
+        return new Tensor(shape, (int) n);
+    }
+
+    /** A read-only tensor over stored weights (see {@link WeightStorage}); never requires grad. */
+    public static Tensor mapped(WeightStorage weights, int... shape) {
+        Tensor t = lazyZeros(shape);
+        t.useMapped(weights);
+        return t;
     }
 
     /** A scalar (rank-0) tensor. */
@@ -89,7 +123,7 @@ public final class Tensor {
 
     /** Total number of elements. */
     public int size() {
-        return data.length;
+        return size;
     }
 
     /** The size of the last dimension (1 for a scalar). */
@@ -100,29 +134,94 @@ public final class Tensor {
     /** The number of rows when the tensor is seen as a matrix [size / cols, cols]. */
     public int rows() {
         int c = cols();
-        return c == 0 ? 0 : data.length / c;
+        return c == 0 ? 0 : size / c;
     }
 
-    /** The flat row-major storage (not a copy). */
+    /**
+     * The flat row-major storage (not a copy). A mapped tensor has none: this throws a {@link T4jException}
+     * saying so (call {@link #toHeap()} first, as training does).
+     */
     public float[] data() {
+        float[] d = data;
+        if (d == null) {
+            d = materialize();
+        }
+        return d;
+    }
+
+    private synchronized float[] materialize() {
+        if (mapped != null) {
+            throw new T4jException("tensor " + Arrays.toString(shape) + " holds read-only " + mapped.format()
+                    + " weights mapped from a checkpoint, which cannot be used as a float[] or written; copy the"
+                    + " model to the heap first (Module.toHeap() / Tensor.toHeap(), as training does)");
+        }
+        if (data == null) {
+            data = new float[size];
+        }
         return data;
+    }
+
+    /** True when the values live in read-only {@link WeightStorage} rather than a float[]. */
+    public boolean isMapped() {
+        return mapped != null;
+    }
+
+    /** The read-only storage of a mapped tensor, or null. */
+    public WeightStorage mapped() {
+        return mapped;
+    }
+
+    /**
+     * Points this tensor at read-only stored weights, dropping any float[] it had. The storage must hold exactly
+     * {@link #size()} elements; a transposed storage needs a 2-D tensor. The tensor stops requiring grad.
+     */
+    public synchronized Tensor useMapped(WeightStorage weights) {
+        if (weights.elements() != size) {
+            throw new IllegalArgumentException("storage of " + weights.elements() + " elements for a tensor of shape "
+                    + Arrays.toString(shape));
+        }
+        if (weights.transposed() && shape.length != 2) {
+            throw new IllegalArgumentException("transposed storage needs a 2-D tensor, shape is " + Arrays.toString(shape));
+        }
+        mapped = weights;
+        data = null;
+        requiresGrad = false;
+        return this;
+    }
+
+    /**
+     * Makes a mapped tensor an ordinary heap tensor: its values are widened to float32 into a new array (in the
+     * logical row-major layout, so a transposed storage is transposed here, once). A heap tensor is unchanged.
+     */
+    public synchronized Tensor toHeap() {
+        WeightStorage w = mapped;
+        if (w != null) {
+            data = shape.length == 2 ? w.toFloats(shape[0], shape[1]) : w.toFloats(1, size);
+            mapped = null;
+        }
+        return this;
     }
 
     /** The single value of a one-element tensor. */
     public float item() {
-        if (data.length != 1) {
+        if (size != 1) {
             throw new IllegalStateException("item() needs a one-element tensor, shape is " + Arrays.toString(shape));
         }
-        return data[0];
+        return get(new int[shape.length]);
     }
 
     /** The element at a multi-index. */
     public float get(int... index) {
-        return data[offset(index)];
+        int off = offset(index);
+        WeightStorage w = mapped;
+        if (w != null) {
+            return shape.length == 2 ? w.get(shape[0], shape[1], index[0], index[1]) : w.load(off);
+        }
+        return data()[off];
     }
 
     public void set(float value, int... index) {
-        data[offset(index)] = value;
+        data()[offset(index)] = value;
     }
 
     private int offset(int... index) {
@@ -147,12 +246,16 @@ public final class Tensor {
 
     /** A tensor sharing this one's data with another shape of the same size. Not differentiable. */
     public Tensor view(int... newShape) {
-        return of(data, newShape);
+        return of(data(), newShape);
     }
 
-    /** A deep copy of the data (no grad, no history). */
+    /** A deep copy of the data (no grad, no history); of a mapped tensor, a widened heap copy. */
     public Tensor copy() {
-        return new Tensor(data.clone(), shape);
+        WeightStorage w = mapped;
+        if (w != null) {
+            return new Tensor(shape.length == 2 ? w.toFloats(shape[0], shape[1]) : w.toFloats(1, size), shape);
+        }
+        return new Tensor(data().clone(), shape);
     }
 
     // ---- autograd ----------------------------------------------------------------------------------------
@@ -169,7 +272,7 @@ public final class Tensor {
     /** The gradient, allocated as zeros on first use. */
     public float[] grad() {
         if (grad == null) {
-            grad = new float[data.length];
+            grad = new float[size];
         }
         return grad;
     }
@@ -201,7 +304,7 @@ public final class Tensor {
 
     /** Back-propagates from this scalar: its gradient is seeded with 1. */
     public void backward() {
-        if (data.length != 1) {
+        if (size != 1) {
             throw new IllegalStateException("backward() without a seed needs a scalar, shape is "
                     + Arrays.toString(shape));
         }
@@ -211,15 +314,20 @@ public final class Tensor {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Tensor").append(Arrays.toString(shape)).append(' ');
-        int n = Math.min(data.length, 8);
+        WeightStorage w = mapped;
+        if (w != null) {
+            sb.append(w.format()).append(w.transposed() ? " mapped, transposed " : " mapped ");
+        }
+        int n = Math.min(size, 8);
+        int cols = cols();
         sb.append('[');
         for (int i = 0; i < n; i++) {
             if (i > 0) {
                 sb.append(", ");
             }
-            sb.append(data[i]);
+            sb.append(w == null ? data()[i] : shape.length == 2 ? w.get(shape[0], cols, i / cols, i % cols) : w.load(i));
         }
-        if (data.length > n) {
+        if (size > n) {
             sb.append(", ...");
         }
         return sb.append(']').toString();

@@ -165,6 +165,22 @@ class OpsGradTest {
         checkAttention("attn causal padding", 2, 5, 5, 2, 3, AttentionMask.causalPadding(new int[] {3, 5}), false);
     }
 
+    /**
+     * Sequences longer than one causal row block (Attention computes 24 query rows at a time, each block only up to
+     * its last visible key, and the key gradients key block by key block from the first query that sees them):
+     * 53 = 24 + 24 + 5 rows, with padding, a cache offset and dropout.
+     */
+    @Test
+    void attentionCausalOverSeveralRowBlocks() {
+        checkAttention("attn causal 53", 1, 53, 53, 2, 2, AttentionMask.causal(), false);
+        checkAttention("attn causal padding 53", 2, 53, 53, 1, 2, AttentionMask.causalPadding(new int[] {53, 30}),
+                true);
+        checkAttention("attn causal offset 30/40", 1, 30, 40, 2, 2, AttentionMask.causal(10), false);
+        float scale = (float) (1 / Math.sqrt(2));
+        check("attn causal+dropout 50", t -> Ops.attention(t[0], t[1], t[2], 2, AttentionMask.causal(), scale, null,
+                null, 0.3f, new SplittableRandom(13)), p(rng, 1, 50, 4), p(rng, 1, 50, 4), p(rng, 1, 50, 4));
+    }
+
     @Test
     void attentionCausalWithOffset() {
         // KV-cache shape: 2 new queries at positions 3 and 4 of 5 keys.

@@ -174,6 +174,27 @@ class GemmTest {
         assertThat(failures).isEmpty();
     }
 
+    /**
+     * A B too large to pack at once (k x n > GemmJob.MAX_PACKED floats) is packed and multiplied a few K blocks at
+     * a time; the K blocks of a group and across groups must add up in order. Checked with 1 and 2 threads.
+     */
+    @Test
+    void largeBPackedInGroupsOfKBlocks() {
+        Random rnd = new Random(11);
+        List<String> failures = new ArrayList<>();
+        for (int threads : new int[] {1, 2}) {
+            Parallel.setThreads(threads);
+            for (String layout : new String[] {"nn", "nt", "tn"}) {
+                String f = check(Case.random(layout, 13, 600, 7500, rnd.nextBoolean(), rnd), rnd);
+                if (f != null) {
+                    failures.add(f);
+                }
+            }
+        }
+        assertThat(GemmJob.MAX_PACKED).isLessThan(600 * 7500);
+        assertThat(failures).isEmpty();
+    }
+
     @Test
     void zeroKClearsOrKeepsC() {
         float[] c = {1, 2, 3, 4, 5, 6};

@@ -1,0 +1,544 @@
+package org.transformer4j.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import org.transformer4j.tensor.WeightStorage;
+
+/**
+ * Matrix-vector products y[i, :] = x[i, :] · Wᵀ (a few rows i) with W read in place from a {@link WeightStorage}:
+ * generation is bound by memory bandwidth, so every weight is loaded exactly once per call, at its stored width,
+ * and widened in registers.
+ *
+ * <p>Widening: bfloat16 is the top half of a float32, so a lane is sign-extended to 32 bits and shifted left by 16.
+ * IEEE half is rebuilt with integer operations (the Vector API has no half-to-float conversion): exponent and
+ * mantissa shifted into place and multiplied by 2^112 (which rebiases the exponent and turns half subnormals into
+ * float normals exactly), infinities and NaN get the all-ones exponent, then the sign is or-ed in. Both are exact
+ * for all 65536 patterns (tested against {@link Float#float16ToFloat}).
+ *
+ * <p>Both loops first widen a few stored rows into a small float scratch that stays in L1/L2 (F32 is a plain copy),
+ * then run float[] kernels on it; see the comment above {@link #rows} for why not widen in registers.
+ * <ul>
+ *   <li>{@link #rows}: W stored [out, in]. Each output is a dot product along a stored row; four rows share each
+ *       load of x. Threads split the rows.</li>
+ *   <li>{@link #columns}: W stored transposed, [in, out] (GPT-2's Conv1D). y += x[p] · W_stored[p, :] for p
+ *       ascending, four stored rows per pass over a segment of y that stays in L1. Threads split the columns.</li>
+ * </ul>
+ * Summation order depends only on the sizes, so results are identical for any thread count.
+ */
+final class WeightMatVec {
+    static final VectorSpecies<Float> S = species();
+    static final int L = S.length();
+    private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
+    private static final VectorSpecies<Short> SH =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    /** Minimum multiply-adds per parallel chunk: below this the hand-off costs more than it saves. */
+    private static final long MIN_CHUNK_FMAS = 1L << 15;
+    /** Columns per segment in {@link #columns}: the y segment (4 KB) and four widened rows (16 KB) stay in L1. */
+    private static final int SEGMENT = 1024;
+
+    private WeightMatVec() {}
+
+    /** The float species; the same choice as the GEMM kernels (-Dt4j.vectorBits overrides it for tests). */
+    private static VectorSpecies<Float> species() {
+        return switch (Integer.getInteger("t4j.vectorBits", 0)) {
+            case 128 -> FloatVector.SPECIES_128;
+            case 256 -> FloatVector.SPECIES_256;
+            case 512 -> FloatVector.SPECIES_512;
+            default -> FloatVector.SPECIES_PREFERRED.length() >= 4 ? FloatVector.SPECIES_PREFERRED : FloatVector.SPECIES_128;
+        };
+    }
+
+    private static int grain(long fmasPerItem) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, MIN_CHUNK_FMAS / Math.max(1, fmasPerItem)));
+    }
+
+    // ---- widening ----------------------------------------------------------------------------------------
+
+    private static FloatVector f32(MemorySegment s, long byteOff) {
+        return FloatVector.fromMemorySegment(S, s, byteOff, LE);
+    }
+
+    private static float f32s(MemorySegment s, long i) {
+        return s.get(F32_LE, 4 * i);
+    }
+
+    private static FloatVector bf16(MemorySegment s, long byteOff) {
+        IntVector i = (IntVector) ShortVector.fromMemorySegment(SH, s, byteOff, LE).convertShape(VectorOperators.S2I, SI, 0);
+        return i.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static FloatVector f16(MemorySegment s, long byteOff) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(SH, s, byteOff, LE).convertShape(VectorOperators.S2I, SI, 0);
+        IntVector em = h.and(0x7FFF);
+        IntVector bits = em.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        // exponent all ones (infinity, NaN) exactly when em > 0x7BFF, i.e. when em + 0x401 reaches bit 15: spread
+        // that bit into a mask with shifts (no vector mask: cheaper on AVX2, and no masked op to fall back on)
+        IntVector infNan = em.add(0x401).lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 31);
+        bits = bits.or(infNan.and(0x7F800000));
+        return bits.or(h.and(0x80000000)).reinterpretAsFloats(); // S2I sign-extended: bit 31 is the sign
+    }
+
+    private static float bf16s(MemorySegment s, long i) {
+        return Float.intBitsToFloat((s.get(I16_LE, 2 * i) & 0xFFFF) << 16);
+    }
+
+    private static float f16s(MemorySegment s, long i) {
+        return Float.float16ToFloat(s.get(I16_LE, 2 * i));
+    }
+
+    private static final ThreadLocal<short[]> HALVES = ThreadLocal.withInitial(() -> new short[2048]);
+
+    private static void halvesToFloats(short[] h, int n, float[] dst, int d) {
+        for (int i = 0; i < n; i++) {
+            dst[d + i] = Float.float16ToFloat(h[i]);
+        }
+    }
+
+    /** dst[d .. d + n) = the 16-bit stored elements [first, first + n), widened. */
+    static void widen16(WeightStorage w, long first, int n, float[] dst, int d) {
+        MemorySegment s = w.segment();
+        int j = 0;
+        int end = S.loopBound(n);
+        if (w.format() == WeightStorage.Format.BF16) {
+            for (; j < end; j += L) {
+                bf16(s, 2 * (first + j)).intoArray(dst, d + j);
+            }
+            for (; j < n; j++) {
+                dst[d + j] = bf16s(s, first + j);
+            }
+        } else {
+            // Copy the raw halves to a short[] and convert with Float.float16ToFloat in a plain loop: C2
+            // auto-vectorises that loop with the hardware conversion (F16C's vcvtph2ps on x86), which beats
+            // rebuilding the float with integer vector operations.
+            short[] h = HALVES.get();
+            for (int c = 0; c < n; c += h.length) {
+                int len = Math.min(h.length, n - c);
+                MemorySegment.copy(s, I16_LE, 2 * (first + c), h, 0, len);
+                halvesToFloats(h, len, dst, d + c);
+            }
+        }
+    }
+
+    // ---- dispatch -------------------------------------------------------------------------------------------
+    //
+    // Float32 and bfloat16 are read straight from the segment into the FMAs. bfloat16 is loaded as 32-bit lanes,
+    // each holding two weights: shifting left by 16 gives the even-numbered one, masking the low half the
+    // odd-numbered one, so a 2L-element block costs one load and two integer operations and no lane shuffle;
+    // x (rows layout) or y (columns layout) is used in the matching even/odd order. Half precision needs about ten
+    // vector operations per conversion, which inlined four times into one loop exceeds what C2 inlines per
+    // method (NodeCountInliningCutoff; a vector op that is not inlined is boxed and runs hundreds of times
+    // slower), so it is widened into a small float scratch first and the loops then run on arrays.
+
+    /** y[i, j] = x[i, :] · W[j, :] for W stored [out, in]. */
+    static void rows(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        switch (w.format()) {
+            case F32 -> rowsF32(m, in, out, x, w.segment(), y);
+            case BF16 -> rowsBf16(m, in, out, x, w.segment(), y);
+            case F16 -> rowsScratch(m, in, out, x, w, y);
+        }
+    }
+
+    /** y[i, j] = Σ_p x[i, p] · W_stored[p, j] for W stored transposed, [in, out]. */
+    static void columns(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        switch (w.format()) {
+            case F32, BF16 -> columnsDirect(m, in, out, x, w, y);
+            case F16 -> columnsScratch(m, in, out, x, w, y);
+        }
+    }
+
+    // ---- float32, rows layout -------------------------------------------------------------------------------
+
+    private static void rowsF32(int m, int in, int out, float[] x, MemorySegment s, float[] y) {
+        int quads = (out + 3) / 4;
+        Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                int j = q * 4;
+                for (int i = 0; i < m; i++) {
+                    if (j + 4 <= out) {
+                        dot4F32(in, x, i * in, s, j, y, i * out + j);
+                    } else {
+                        for (int jj = j; jj < out; jj++) {
+                            y[i * out + jj] = dot1Stored(WeightStorage.Format.F32, in, x, i * in, s, (long) jj * in);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static void dot4F32(int k, float[] x, int xi, MemorySegment s, int j, float[] y, int yi) {
+        long b0 = 4L * j * k, b1 = b0 + 4L * k, b2 = b1 + 4L * k, b3 = b2 + 4L * k;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int p = 0;
+        for (int end = S.loopBound(k); p < end; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xi + p);
+            long o = 4L * p;
+            s0 = f32(s, b0 + o).fma(xv, s0);
+            s1 = f32(s, b1 + o).fma(xv, s1);
+            s2 = f32(s, b2 + o).fma(xv, s2);
+            s3 = f32(s, b3 + o).fma(xv, s3);
+        }
+        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1), r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
+        long e0 = (long) j * k;
+        for (; p < k; p++) {
+            float xv = x[xi + p];
+            r0 = Math.fma(f32s(s, e0 + p), xv, r0);
+            r1 = Math.fma(f32s(s, e0 + k + p), xv, r1);
+            r2 = Math.fma(f32s(s, e0 + 2L * k + p), xv, r2);
+            r3 = Math.fma(f32s(s, e0 + 3L * k + p), xv, r3);
+        }
+        y[yi] = r0;
+        y[yi + 1] = r1;
+        y[yi + 2] = r2;
+        y[yi + 3] = r3;
+    }
+
+    // ---- bfloat16, rows layout: even/odd lanes --------------------------------------------------------------
+
+    private static void rowsBf16(int m, int in, int out, float[] x, MemorySegment s, float[] y) {
+        int block = 2 * L;
+        int kv = in - in % block; // elements covered by whole 2L blocks; the rest is a scalar tail
+        int half = kv / 2;
+        float[] xe = new float[Math.max(1, m * half)];
+        float[] xo = new float[Math.max(1, m * half)];
+        for (int i = 0; i < m; i++) {
+            for (int t = 0; t < half; t++) {
+                xe[i * half + t] = x[i * in + 2 * t];
+                xo[i * half + t] = x[i * in + 2 * t + 1];
+            }
+        }
+        int quads = (out + 3) / 4;
+        Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                int j = q * 4;
+                for (int i = 0; i < m; i++) {
+                    for (int jj = j; jj < Math.min(out, j + 4); jj++) {
+                        y[i * out + jj] = dotBf16(in, kv, xe, xo, i * half, x, i * in, s, (long) jj * in);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * One bfloat16 row (starting at element e) against x: the first kv elements through even/odd lanes (two
+     * accumulators), the rest scalar. One row per call keeps the compiled loop small; rows of a quad are adjacent
+     * in memory, so the prefetcher still sees one stream.
+     */
+    private static float dotBf16(int k, int kv, float[] xe, float[] xo, int hi, float[] x, int xi, MemorySegment s,
+                                 long e) {
+        FloatVector ae = FloatVector.zero(S), ao = ae;
+        long base = 2 * e;
+        for (int p = 0; p < kv; p += 2 * L) {
+            IntVector v = IntVector.fromMemorySegment(SI, s, base + 2L * p, LE);
+            int t = hi + p / 2;
+            ae = v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(S, xe, t), ae);
+            ao = v.and(0xFFFF0000).reinterpretAsFloats().fma(FloatVector.fromArray(S, xo, t), ao);
+        }
+        float r = Lanes.sum(ae.add(ao));
+        for (int p = kv; p < k; p++) {
+            r = Math.fma(bf16s(s, e + p), x[xi + p], r);
+        }
+        return r;
+    }
+
+    // ---- float32 and bfloat16, columns layout ---------------------------------------------------------------
+
+    private static void columnsDirect(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        int vectors = (out + L - 1) / L;
+        MemorySegment s = w.segment();
+        boolean bf16 = w.format() == WeightStorage.Format.BF16;
+        Parallel.forRange(vectors, grain((long) m * in * L), (v0, v1) -> {
+            int c1 = Math.min(out, v1 * L);
+            float[] acc = bf16 ? new float[SEGMENT] : null;
+            for (int j0 = v0 * L; j0 < c1; j0 += SEGMENT) {
+                int width = Math.min(SEGMENT, c1 - j0);
+                if (bf16) {
+                    segmentBf16(m, in, out, x, s, y, j0, width, acc);
+                } else {
+                    for (int i = 0; i < m; i++) {
+                        java.util.Arrays.fill(y, i * out + j0, i * out + j0 + width, 0f);
+                    }
+                    segmentF32(m, in, out, x, s, y, j0, width);
+                }
+            }
+        });
+    }
+
+    private static void segmentF32(int m, int in, int out, float[] x, MemorySegment s, float[] y, int j0, int width) {
+        int full = S.loopBound(width);
+        int p = 0;
+        for (; p + 4 <= in; p += 4) {
+            long r0 = 4L * ((long) p * out + j0), r1 = r0 + 4L * out, r2 = r1 + 4L * out, r3 = r2 + 4L * out;
+            for (int i = 0; i < m; i++) {
+                FloatVector x0 = FloatVector.broadcast(S, x[i * in + p]);
+                FloatVector x1 = FloatVector.broadcast(S, x[i * in + p + 1]);
+                FloatVector x2 = FloatVector.broadcast(S, x[i * in + p + 2]);
+                FloatVector x3 = FloatVector.broadcast(S, x[i * in + p + 3]);
+                int yi = i * out + j0;
+                for (int j = 0; j < full; j += L) {
+                    long o = 4L * j;
+                    FloatVector acc = FloatVector.fromArray(S, y, yi + j);
+                    acc = f32(s, r0 + o).fma(x0, acc);
+                    acc = f32(s, r1 + o).fma(x1, acc);
+                    acc = f32(s, r2 + o).fma(x2, acc);
+                    acc = f32(s, r3 + o).fma(x3, acc);
+                    acc.intoArray(y, yi + j);
+                }
+            }
+        }
+        for (; p < in; p++) {
+            long r0 = 4L * ((long) p * out + j0);
+            for (int i = 0; i < m; i++) {
+                FloatVector x0 = FloatVector.broadcast(S, x[i * in + p]);
+                int yi = i * out + j0;
+                for (int j = 0; j < full; j += L) {
+                    f32(s, r0 + 4L * j).fma(x0, FloatVector.fromArray(S, y, yi + j)).intoArray(y, yi + j);
+                }
+            }
+        }
+        columnTail(WeightStorage.Format.F32, m, in, out, x, s, y, j0 + full, width - full);
+    }
+
+    /**
+     * bfloat16 columns [j0, j0 + width): whole 2L-column blocks accumulate in {@code acc} in even/odd order (block b
+     * holds columns 2i of the block in its first L floats, 2i + 1 in the next L), then are put back in order; the
+     * remaining columns are scalar. Each column is summed over p ascending either way.
+     */
+    private static void segmentBf16(int m, int in, int out, float[] x, MemorySegment s, float[] y, int j0, int width,
+                                    float[] acc) {
+        int block = 2 * L;
+        int wv = width - width % block;
+        for (int i = 0; i < m; i++) {
+            java.util.Arrays.fill(acc, 0, wv, 0f);
+            int xi = i * in;
+            int p = 0;
+            for (; p + 2 <= in; p += 2) {
+                FloatVector x0 = FloatVector.broadcast(S, x[xi + p]);
+                FloatVector x1 = FloatVector.broadcast(S, x[xi + p + 1]);
+                long r0 = 2L * ((long) p * out + j0);
+                long r1 = r0 + 2L * out;
+                for (int j = 0; j < wv; j += block) {
+                    IntVector a = IntVector.fromMemorySegment(SI, s, r0 + 2L * j, LE);
+                    IntVector b = IntVector.fromMemorySegment(SI, s, r1 + 2L * j, LE);
+                    FloatVector ev = FloatVector.fromArray(S, acc, j);
+                    FloatVector od = FloatVector.fromArray(S, acc, j + L);
+                    ev = a.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, ev);
+                    od = a.and(0xFFFF0000).reinterpretAsFloats().fma(x0, od);
+                    ev = b.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x1, ev);
+                    od = b.and(0xFFFF0000).reinterpretAsFloats().fma(x1, od);
+                    ev.intoArray(acc, j);
+                    od.intoArray(acc, j + L);
+                }
+            }
+            for (; p < in; p++) {
+                FloatVector x0 = FloatVector.broadcast(S, x[xi + p]);
+                long r0 = 2L * ((long) p * out + j0);
+                for (int j = 0; j < wv; j += block) {
+                    IntVector a = IntVector.fromMemorySegment(SI, s, r0 + 2L * j, LE);
+                    a.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(x0, FloatVector.fromArray(S, acc, j))
+                            .intoArray(acc, j);
+                    a.and(0xFFFF0000).reinterpretAsFloats().fma(x0, FloatVector.fromArray(S, acc, j + L))
+                            .intoArray(acc, j + L);
+                }
+            }
+            int yi = i * out + j0;
+            for (int j = 0; j < wv; j += block) {
+                for (int t = 0; t < L; t++) {
+                    y[yi + j + 2 * t] = acc[j + t];
+                    y[yi + j + 2 * t + 1] = acc[j + L + t];
+                }
+            }
+        }
+        columnTail(WeightStorage.Format.BF16, m, in, out, x, s, y, j0 + wv, width - wv);
+    }
+
+    /** Columns [j0, j0 + n) past the last whole vector, scalar, in the same order (p ascending). */
+    private static void columnTail(WeightStorage.Format f, int m, int in, int out, float[] x, MemorySegment s,
+                                   float[] y, int j0, int n) {
+        for (int i = 0; i < m; i++) {
+            for (int j = j0; j < j0 + n; j++) {
+                float acc = 0f;
+                for (int p = 0; p < in; p++) {
+                    acc = Math.fma(scalar(f, s, (long) p * out + j), x[i * in + p], acc);
+                }
+                y[i * out + j] = acc;
+            }
+        }
+    }
+
+    /** One dot product of x[xi ..] with the stored row starting at element e (the last rows, out % 4). */
+    private static float dot1Stored(WeightStorage.Format f, int k, float[] x, int xi, MemorySegment s, long e) {
+        FloatVector acc = FloatVector.zero(S);
+        int p = 0;
+        for (int end = S.loopBound(k); p < end; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xi + p);
+            long o = e + p;
+            FloatVector wv = switch (f) {
+                case F32 -> f32(s, 4 * o);
+                case BF16 -> bf16(s, 2 * o);
+                case F16 -> f16(s, 2 * o);
+            };
+            acc = wv.fma(xv, acc);
+        }
+        float r = Lanes.sum(acc);
+        for (; p < k; p++) {
+            r = Math.fma(scalar(f, s, e + p), x[xi + p], r);
+        }
+        return r;
+    }
+
+    private static float scalar(WeightStorage.Format f, MemorySegment s, long i) {
+        return switch (f) {
+            case F32 -> f32s(s, i);
+            case BF16 -> bf16s(s, i);
+            case F16 -> f16s(s, i);
+        };
+    }
+
+    // ---- half precision (and any format): widen into a scratch, then array kernels ---------------------------
+
+    /** dst[d .. d + n) = stored elements [first, first + n) widened to float32, any format. */
+    static void widen(WeightStorage w, long first, int n, float[] dst, int d) {
+        if (w.format() == WeightStorage.Format.F32) {
+            MemorySegment.copy(w.segment(), F32_LE, 4 * first, dst, d, n);
+        } else {
+            widen16(w, first, n, dst, d);
+        }
+    }
+
+    private static void rowsScratch(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        int quads = (out + 3) / 4;
+        Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
+            float[] rowsBuf = new float[4 * in];
+            for (int q = q0; q < q1; q++) {
+                int j = q * 4;
+                int nr = Math.min(4, out - j);
+                widen(w, (long) j * in, nr * in, rowsBuf, 0);
+                for (int i = 0; i < m; i++) {
+                    if (nr == 4) {
+                        dot4(in, x, i * in, rowsBuf, y, i * out + j);
+                    } else {
+                        for (int r = 0; r < nr; r++) {
+                            y[i * out + j + r] = dot1(in, x, i * in, rowsBuf, r * in);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    private static void dot4(int k, float[] x, int xi, float[] b, float[] y, int yi) {
+        int b1 = k, b2 = 2 * k, b3 = 3 * k;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int p = 0;
+        for (int end = S.loopBound(k); p < end; p += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xi + p);
+            s0 = FloatVector.fromArray(S, b, p).fma(xv, s0);
+            s1 = FloatVector.fromArray(S, b, b1 + p).fma(xv, s1);
+            s2 = FloatVector.fromArray(S, b, b2 + p).fma(xv, s2);
+            s3 = FloatVector.fromArray(S, b, b3 + p).fma(xv, s3);
+        }
+        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1), r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
+        for (; p < k; p++) {
+            float xv = x[xi + p];
+            r0 = Math.fma(b[p], xv, r0);
+            r1 = Math.fma(b[b1 + p], xv, r1);
+            r2 = Math.fma(b[b2 + p], xv, r2);
+            r3 = Math.fma(b[b3 + p], xv, r3);
+        }
+        y[yi] = r0;
+        y[yi + 1] = r1;
+        y[yi + 2] = r2;
+        y[yi + 3] = r3;
+    }
+
+    private static float dot1(int k, float[] x, int xi, float[] b, int bi) {
+        FloatVector acc = FloatVector.zero(S);
+        int p = 0;
+        for (int end = S.loopBound(k); p < end; p += L) {
+            acc = FloatVector.fromArray(S, b, bi + p).fma(FloatVector.fromArray(S, x, xi + p), acc);
+        }
+        float r = Lanes.sum(acc);
+        for (; p < k; p++) {
+            r = Math.fma(b[bi + p], x[xi + p], r);
+        }
+        return r;
+    }
+
+    private static void columnsScratch(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        int vectors = (out + L - 1) / L;
+        Parallel.forRange(vectors, grain((long) m * in * L), (v0, v1) -> {
+            int c1 = Math.min(out, v1 * L);
+            float[] buf = new float[4 * SEGMENT];
+            for (int j0 = v0 * L; j0 < c1; j0 += SEGMENT) {
+                int width = Math.min(SEGMENT, c1 - j0);
+                for (int i = 0; i < m; i++) {
+                    java.util.Arrays.fill(y, i * out + j0, i * out + j0 + width, 0f);
+                }
+                int p = 0;
+                for (; p + 4 <= in; p += 4) {
+                    for (int r = 0; r < 4; r++) {
+                        widen(w, (long) (p + r) * out + j0, width, buf, r * SEGMENT);
+                    }
+                    for (int i = 0; i < m; i++) {
+                        axpy4(width, x, i * in + p, buf, y, i * out + j0);
+                    }
+                }
+                for (; p < in; p++) {
+                    widen(w, (long) p * out + j0, width, buf, 0);
+                    for (int i = 0; i < m; i++) {
+                        axpy1(width, x[i * in + p], buf, y, i * out + j0);
+                    }
+                }
+            }
+        });
+    }
+
+    /** y[yi + j] = (((y + x0·b0[j]) + x1·b1[j]) + x2·b2[j]) + x3·b3[j], rows of b {@link #SEGMENT} apart. */
+    private static void axpy4(int n, float[] x, int xi, float[] b, float[] y, int yi) {
+        float x0 = x[xi], x1 = x[xi + 1], x2 = x[xi + 2], x3 = x[xi + 3];
+        FloatVector v0 = FloatVector.broadcast(S, x0), v1 = FloatVector.broadcast(S, x1);
+        FloatVector v2 = FloatVector.broadcast(S, x2), v3 = FloatVector.broadcast(S, x3);
+        int j = 0;
+        for (int end = S.loopBound(n); j < end; j += L) {
+            FloatVector acc = FloatVector.fromArray(S, y, yi + j);
+            acc = FloatVector.fromArray(S, b, j).fma(v0, acc);
+            acc = FloatVector.fromArray(S, b, SEGMENT + j).fma(v1, acc);
+            acc = FloatVector.fromArray(S, b, 2 * SEGMENT + j).fma(v2, acc);
+            acc = FloatVector.fromArray(S, b, 3 * SEGMENT + j).fma(v3, acc);
+            acc.intoArray(y, yi + j);
+        }
+        for (; j < n; j++) {
+            float acc = y[yi + j];
+            acc = Math.fma(b[j], x0, acc);
+            acc = Math.fma(b[SEGMENT + j], x1, acc);
+            acc = Math.fma(b[2 * SEGMENT + j], x2, acc);
+            acc = Math.fma(b[3 * SEGMENT + j], x3, acc);
+            y[yi + j] = acc;
+        }
+    }
+
+    private static void axpy1(int n, float x0, float[] b, float[] y, int yi) {
+        FloatVector v0 = FloatVector.broadcast(S, x0);
+        int j = 0;
+        for (int end = S.loopBound(n); j < end; j += L) {
+            FloatVector.fromArray(S, b, j).fma(v0, FloatVector.fromArray(S, y, yi + j)).intoArray(y, yi + j);
+        }
+        for (; j < n; j++) {
+            y[yi + j] = Math.fma(b[j], x0, y[yi + j]);
+        }
+    }
+}

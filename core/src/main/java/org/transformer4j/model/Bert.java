@@ -7,10 +7,11 @@ import java.util.SplittableRandom;
 
 import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
+import org.transformer4j.nn.BlockConfig;
 import org.transformer4j.nn.Capture;
 import org.transformer4j.nn.Dropout;
 import org.transformer4j.nn.Embedding;
-import org.transformer4j.nn.EncoderBlock;
+import org.transformer4j.nn.EncoderLayer;
 import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.nn.LayerNorm;
 import org.transformer4j.nn.Linear;
@@ -31,8 +32,9 @@ import org.transformer4j.tensor.Tensor;
  *
  * Attention is bidirectional: every token sees every real token of its sequence; padding (on the right) is hidden
  * by {@link AttentionMask#padding}. Parameter names follow Hugging Face's BertForMaskedLM ("bert.embeddings...",
- * "cls.predictions...") except inside an encoder layer, which is our general {@link EncoderBlock} (fused c_attn
- * for query/key/value); {@link BertFiles} maps those to "attention.self.query" and friends.
+ * "cls.predictions...") except inside an encoder layer, which is the {@link EncoderLayer} every encoder family
+ * shares ("self_attn.q", "ffn.wi", "ffn_norm", ...); {@link BertFiles} renames those to "attention.self.query" and
+ * friends.
  */
 public final class Bert extends Module {
     /** Token + learned position + token-type embeddings, summed, layer-normalised and dropped out. */
@@ -64,14 +66,24 @@ public final class Bert extends Module {
 
     /** The stack of post-LN encoder layers ("encoder.layer.N"). */
     public static final class Encoder extends Module {
-        public final List<EncoderBlock> layer = new ArrayList<>();
+        public final List<EncoderLayer> layer = new ArrayList<>();
 
         Encoder(BertConfig c) {
             for (int i = 0; i < c.numLayers(); i++) {
-                layer.add(child("layer." + i, new EncoderBlock(c.hiddenSize(), c.numHeads(), c.intermediateSize(), true,
-                        c.dropout(), c.layerNormEps(), c.activation(), EncoderBlock.Norm.POST)));
+                layer.add(child("layer." + i, new EncoderLayer(block(c))));
             }
         }
+    }
+
+    /**
+     * BERT's encoder layer as a {@link BlockConfig}: post-LN LayerNorms with biases, biases in every projection,
+     * logits scaled by 1/sqrt(d_head), the config's hidden_act, dropout on the attention weights and on each
+     * sublayer's output (hidden_dropout_prob) and none on the feed-forward hidden activation (BertIntermediate has
+     * none).
+     */
+    static BlockConfig block(BertConfig c) {
+        return new BlockConfig(c.hiddenSize(), c.numHeads(), c.hiddenSize() / c.numHeads(), c.intermediateSize(),
+                c.activation(), false, false, c.layerNormEps(), true, true, c.dropout(), 0f);
     }
 
     /** dense + tanh on the first token of each sequence (BERT's pooler, trained by next-sentence prediction). */
@@ -144,7 +156,7 @@ public final class Bert extends Module {
             float[] d = e.getValue().data();
             if (name.endsWith("bias")) {
                 Arrays.fill(d, 0f);
-            } else if (name.contains("LayerNorm") || name.contains(".ln_")) {
+            } else if (name.contains("LayerNorm") || name.contains("_norm.")) {
                 Arrays.fill(d, 1f);
             } else {
                 for (int i = 0; i < d.length; i++) {
@@ -202,8 +214,8 @@ public final class Bert extends Module {
         if (capture != null) {
             capture.hidden(x);
         }
-        for (EncoderBlock layer : bert.encoder.layer) {
-            x = layer.forward(x, mask, ctx);
+        for (EncoderLayer layer : bert.encoder.layer) {
+            x = layer.forward(x, mask, null, ctx);
             if (capture != null) {
                 capture.hidden(x);
             }

@@ -32,6 +32,8 @@ public record BertConfig(int vocabSize, int hiddenSize, int numLayers, int numHe
         require(hiddenSize > 0 && hiddenSize % numHeads == 0, "hidden_size (" + hiddenSize
                 + ") must be a positive multiple of num_attention_heads (" + numHeads + ")");
         require(intermediateSize > 0, "intermediate_size must be positive, got " + intermediateSize);
+        require(!activation.gated(), "hidden_act " + activation.hfName() + " is gated; BERT's feed-forward network has "
+                + "one input projection");
         require(maxPositions > 0, "max_position_embeddings must be positive, got " + maxPositions);
         require(typeVocabSize > 0, "type_vocab_size must be positive, got " + typeVocabSize);
         require(layerNormEps > 0, "layer_norm_eps must be positive, got " + layerNormEps);

@@ -28,22 +28,25 @@ import org.transformer4j.tensor.Tensor;
  * "embeddings.position_ids", a saved copy of the tied decoder weight and next-sentence weights are ignored; old
  * TensorFlow-era names "LayerNorm.gamma"/"LayerNorm.beta" are accepted.
  *
- * <p>Our encoder layers are the general {@link org.transformer4j.nn.EncoderBlock} with one fused query/key/value
- * matrix: query, key and value are stacked into c_attn on the way in and split on the way out. Saving writes the
- * BertForMaskedLM layout (BertForSequenceClassification when there is a classifier), so transformers loads it.
+ * <p>Our encoder layers are the {@link org.transformer4j.nn.EncoderLayer} every encoder family shares; its
+ * parameters are Hugging Face's one for one (same shapes, [out, in] matrices), so reading and writing is a rename
+ * ({@link #hfName}). Saving writes the BertForMaskedLM layout (BertForSequenceClassification when there is a
+ * classifier), so transformers loads it.
  */
 public final class BertFiles {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
 
-    /** Our names inside an encoder layer and the Hugging Face names they stand for. */
+    /** Our names inside an encoder layer (nn.EncoderLayer's) and the Hugging Face names they stand for. */
     private static final Map<String, String> LAYER_NAMES = Map.of(
-            "attn.c_proj.", "attention.output.dense.",
-            "ln_1.", "attention.output.LayerNorm.",
-            "mlp.c_fc.", "intermediate.dense.",
-            "mlp.c_proj.", "output.dense.",
-            "ln_2.", "output.LayerNorm.");
-    private static final String[] QKV = {"query", "key", "value"};
+            "self_attn.q.", "attention.self.query.",
+            "self_attn.k.", "attention.self.key.",
+            "self_attn.v.", "attention.self.value.",
+            "self_attn.o.", "attention.output.dense.",
+            "self_attn_norm.", "attention.output.LayerNorm.",
+            "ffn.wi.", "intermediate.dense.",
+            "ffn.wo.", "output.dense.",
+            "ffn_norm.", "output.LayerNorm.");
 
     private BertFiles() {}
 
@@ -144,22 +147,8 @@ public final class BertFiles {
         AtomicFiles.writeString(dir.resolve(CONFIG),
                 Json.writePretty(configJson(model.config, model.classifier != null)) + "\n");
         LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
-        int c = model.config.hiddenSize();
         for (var e : model.namedParameters().entrySet()) {
-            String name = e.getKey();
-            Tensor t = e.getValue();
-            String layer = layerPrefix(name);
-            if (layer != null && name.contains(".attn.c_attn.")) {
-                boolean weight = name.endsWith("weight");
-                int part = weight ? c * c : c;
-                for (int i = 0; i < 3; i++) {
-                    float[] piece = Arrays.copyOfRange(t.data(), i * part, (i + 1) * part);
-                    tensors.put(layer + "attention.self." + QKV[i] + (weight ? ".weight" : ".bias"),
-                            weight ? TensorData.f32(piece, c, c) : TensorData.f32(piece, c));
-                }
-            } else {
-                tensors.put(hfName(name), TensorData.f32(t.data(), t.shape()));
-            }
+            tensors.put(hfName(e.getKey()), TensorData.f32(e.getValue().data(), e.getValue().shape()));
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
@@ -209,31 +198,18 @@ public final class BertFiles {
                 config = config.withLabels(List.of());
             }
             Bert model = new Bert(config, mlm, pooler);
-            int c = config.hiddenSize();
             for (var e : model.namedParameters().entrySet()) {
-                String name = e.getKey();
                 Tensor t = e.getValue();
-                String layer = layerPrefix(name);
-                if (layer != null && name.contains(".attn.c_attn.")) {
-                    boolean weight = name.endsWith("weight");
-                    int part = weight ? c * c : c;
-                    for (int i = 0; i < 3; i++) {
-                        String stored = stored(prefix, layer + "attention.self." + QKV[i] + (weight ? ".weight" : ".bias"));
-                        float[] v = read(file, sf, stored, weight ? new int[] {c, c} : new int[] {c});
-                        System.arraycopy(v, 0, t.data(), i * part, part);
-                    }
-                } else {
-                    String stored = stored(prefix, hfName(name));
-                    if (!sf.contains(stored) && stored.endsWith("cls.predictions.bias")) {
-                        stored = "cls.predictions.decoder.bias";
-                    }
-                    if (!sf.contains(stored) && stored.contains("LayerNorm.")) {
-                        String old = stored.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta");
-                        stored = sf.contains(old) ? old : stored;
-                    }
-                    float[] v = read(file, sf, stored, t.shape());
-                    System.arraycopy(v, 0, t.data(), 0, v.length);
+                String stored = stored(prefix, hfName(e.getKey()));
+                if (!sf.contains(stored) && stored.endsWith("cls.predictions.bias")) {
+                    stored = "cls.predictions.decoder.bias";
                 }
+                if (!sf.contains(stored) && stored.contains("LayerNorm.")) {
+                    String old = stored.replace("LayerNorm.weight", "LayerNorm.gamma").replace("LayerNorm.bias", "LayerNorm.beta");
+                    stored = sf.contains(old) ? old : stored;
+                }
+                float[] v = read(file, sf, stored, t.shape());
+                System.arraycopy(v, 0, t.data(), 0, v.length);
             }
             return model;
         }
@@ -267,7 +243,7 @@ public final class BertFiles {
         return name.substring(0, dot + 1);
     }
 
-    /** Our parameter name → Hugging Face's BertForMaskedLM name (c_attn is handled by the callers). */
+    /** Our parameter name → Hugging Face's BertForMaskedLM name. */
     static String hfName(String name) {
         String layer = layerPrefix(name);
         if (layer == null) {

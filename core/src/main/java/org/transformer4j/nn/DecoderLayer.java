@@ -28,7 +28,8 @@ public final class DecoderLayer extends Module {
         this.cross_attn = child("cross_attn", new MultiHeadAttention(c.dModel(), c.nHead(), c.dHead(), c.bias(),
                 c.scaledAttention(), c.dropout()));
         this.cross_attn_norm = child("cross_attn_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps()));
-        this.ffn = child("ffn", new FeedForward(c.dModel(), c.dFF(), c.activation(), c.bias(), c.dropout()));
+        this.ffn = child("ffn", new FeedForward(c.dModel(), c.dFF(), c.activation(), c.bias(),
+                c.activationDropout()));
         this.ffn_norm = child("ffn_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps()));
         this.dropout = child("dropout", new Dropout(c.dropout()));
     }

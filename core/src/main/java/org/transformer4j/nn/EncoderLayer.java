@@ -5,9 +5,19 @@ import org.transformer4j.autograd.Ops;
 import org.transformer4j.tensor.Tensor;
 
 /**
- * An encoder block: bidirectional self-attention, then the feed-forward network, each a residual sublayer with
- * dropout on its output and a norm placed after the residual (post-LN: the original Transformer, BERT) or inside
- * it (pre-LN: T5). The mask hides padded source positions; T5's relative position bias arrives as {@code bias}.
+ * The encoder block of every encoder family (BERT, the original Transformer, T5, BART): bidirectional
+ * self-attention, then the feed-forward network, each a residual sublayer with dropout on its output and a norm
+ * placed after the residual sum or inside the branch ({@link BlockConfig#preNorm}):
+ *
+ * <pre>
+ *   post-LN:  x = self_attn_norm(x + drop(self_attn(x)));   x = ffn_norm(x + drop(ffn(x)))   original, BERT, BART
+ *   pre-LN:   x = x + drop(self_attn(self_attn_norm(x)));   x = x + drop(ffn(ffn_norm(x)))   T5 (and GPT-2's Block)
+ * </pre>
+ *
+ * The mask is {@link AttentionMask#none()} or {@link AttentionMask#padding} (each row's real length, padding on the
+ * right); padded positions still produce outputs, which callers ignore. T5's relative position bias arrives as
+ * {@code bias} (null for the others). Attention weights also get dropout; the feed-forward hidden activation gets
+ * {@link BlockConfig#activationDropout} (0 for BERT, as Hugging Face's BertIntermediate has none).
  */
 public final class EncoderLayer extends Module {
     public final MultiHeadAttention self_attn;
@@ -22,7 +32,8 @@ public final class EncoderLayer extends Module {
         this.self_attn = child("self_attn", new MultiHeadAttention(c.dModel(), c.nHead(), c.dHead(), c.bias(),
                 c.scaledAttention(), c.dropout()));
         this.self_attn_norm = child("self_attn_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps()));
-        this.ffn = child("ffn", new FeedForward(c.dModel(), c.dFF(), c.activation(), c.bias(), c.dropout()));
+        this.ffn = child("ffn", new FeedForward(c.dModel(), c.dFF(), c.activation(), c.bias(),
+                c.activationDropout()));
         this.ffn_norm = child("ffn_norm", Norm.of(c.rmsNorm(), c.dModel(), c.bias(), c.normEps()));
         this.dropout = child("dropout", new Dropout(c.dropout()));
     }

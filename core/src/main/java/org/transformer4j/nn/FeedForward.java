@@ -9,8 +9,8 @@ import org.transformer4j.tensor.Tensor;
  *   plain:  wo(act(wi(x)))                    the original Transformer (ReLU), BERT and BART (GELU)
  *   gated:  wo(act(wi_0(x)) * wi_1(x))        T5 v1.1 "gated-gelu" (GELU's tanh form), Llama's SwiGLU
  * </pre>
- * ({@link Activation}: the same enum as GPT-2's and BERT's {@link MLP}) with dropout on the hidden activation (T5
- * and fairseq put it there) and none on the output (the block applies residual dropout).
+ * ({@link Activation}: the same enum as GPT-2's {@link MLP}) with dropout on the hidden activation (T5 and fairseq
+ * put it there; BERT passes 0, it has none) and none on the output (the block applies residual dropout).
  */
 public final class FeedForward extends Module {
     public final Linear wi;

@@ -6,7 +6,8 @@ import org.transformer4j.tensor.Tensor;
 
 /**
  * Multi-head self-attention with a fused query/key/value projection (c_attn, as GPT-2 names it) and an output
- * projection (c_proj). The mask decides the family: causal for decoders, none or padding for encoders.
+ * projection (c_proj): GPT-2's. Any {@link AttentionMask} works (causal for GPT-2, none or padding for a
+ * bidirectional use); the encoder families use {@link MultiHeadAttention} in {@link EncoderLayer} instead.
  */
 public final class SelfAttention extends Module {
     public final Linear c_attn;

@@ -29,7 +29,7 @@ class BertGradientTest {
         BertConfig cfg = BertConfig.of(V, 8, 2, 2, 8, 0f).withLabels(labels);
         Bert model = new Bert(cfg, true, true).initWeights(9, 0.5f);
         for (var e : model.namedParameters().entrySet()) {
-            if (e.getKey().contains("LayerNorm") || e.getKey().contains("ln_") || e.getKey().endsWith("bias")) {
+            if (e.getKey().contains("LayerNorm") || e.getKey().contains("_norm.") || e.getKey().endsWith("bias")) {
                 float[] d = e.getValue().data();
                 for (int i = 0; i < d.length; i++) {
                     d[i] += (float) (rng.nextDouble() - 0.5);

@@ -30,7 +30,7 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code t4j train}: nanoGPT's train.py. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a model (GPT, or BERT with --arch=bert) from scratch on a text corpus, or resume a run",
+        description = "Train a model from scratch (--arch=gpt, llama, bert or seq2seq) or resume a run",
         footer = {"",
                 "Settings use nanoGPT's names and defaults and are applied in order: defaults, --preset, --config, "
                         + "then --key=value overrides (e.g. --max_iters=100 --dropout=0.1).",
@@ -38,7 +38,8 @@ import picocli.CommandLine.Unmatched;
                         + "dataset input tokenizer gradient_accumulation_steps batch_size block_size n_layer n_head "
                         + "n_embd dropout bias learning_rate max_iters weight_decay beta1 beta2 grad_clip decay_lr "
                         + "warmup_iters lr_decay_iters min_lr seed threads adam_eps init_std arch mlm_probability "
-                        + "pairs val_fraction label_smoothing",
+                        + "n_kv_head rope_theta intermediate_size tie_word_embeddings pairs val_fraction "
+                        + "label_smoothing",
                 "When the dataset directory does not exist it is prepared from 'input' with 'tokenizer' "
                         + "(by default the bundled Tiny Shakespeare, character-level).",
                 "Ctrl-C saves a checkpoint and exits; --init_from=resume continues the run exactly.",

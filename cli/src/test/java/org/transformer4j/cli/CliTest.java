@@ -34,6 +34,20 @@ class CliTest {
     }
 
     @Test
+    void trainHelpNamesEveryTrainingKeyAndArchitecture() {
+        Result r = CliTestSupport.run("train", "--help");
+        assertThat(r.code()).isZero();
+        // The footer is hand-written (annotation text must be a constant), so check it against the real key list.
+        String flat = r.out().replaceAll("\\s+", " ");
+        for (org.transformer4j.train.ConfigKey k : org.transformer4j.train.ConfigKey.values()) {
+            assertThat(flat).as(k.key()).containsPattern("[ :]" + k.key() + "( |,|$)");
+        }
+        for (String arch : org.transformer4j.train.TrainConfig.ARCHS) {
+            assertThat(flat).as(arch).contains(arch);
+        }
+    }
+
+    @Test
     void versionNamesJava() {
         Result r = CliTestSupport.run("--version");
         assertThat(r.code()).isZero();

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Side-by-side figures for docs/PERFORMANCE.md. Run from a checkout on a quiet machine.
+set -u
+cd "$(dirname "$0")/.."
+# Models: bench/make_bench_models.py writes /tmp/gpt2-124m, /tmp/gpt2-124m-bf16, /tmp/llama-110m, /tmp/llama-110m-bf16.
+export T4J_JAVA_OPTS="${T4J_JAVA_OPTS:-}"
+echo "== $(date -u) $(uptime)"
+for s in "768 128 384" "768 512 128" "4096 384 1152" "4096 1536 384" "1024 1024 1024"; do
+  set -- $s
+  echo "gemm $s t4j: $(./t4j bench gemm --m $1 --k $2 --n $3 --threads 2 --format json 2>/dev/null)"
+  echo "gemm $s openblas: $(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 -c "
+import numpy as np, time
+m,k,n=$1,$2,$3
+a=np.random.rand(m,k).astype(np.float32); b=np.random.rand(k,n).astype(np.float32)
+for _ in range(3): a@b
+ts=[]
+for _ in range(20):
+    t=time.perf_counter(); a@b; ts.append(time.perf_counter()-t)
+print(round(2*m*k*n/np.median(ts)/1e9,1), 'GFLOP/s')")"
+done
+echo "== $(uptime)"
+echo "train t4j: $(./t4j bench train --preset shakespeare-char-cpu --iters 40 --warmup 20 --threads 2 --format json 2>/dev/null)"
+echo "train pytorch: $(python3 bench/pytorch/train_gpt.py --bench 50 --threads 2 2>/dev/null)"
+echo "== $(uptime)"
+for m in gpt2-124m gpt2-124m-bf16 llama-110m llama-110m-bf16; do
+  [ -d /tmp/$m ] && echo "generate $m: $(./t4j bench generate --model /tmp/$m --max-new-tokens 64 --format json 2>/dev/null)"
+done
+echo "prefill gpt2-124m 512: $(./t4j bench prefill --model /tmp/gpt2-124m --tokens 512 --repeats 3 --format json 2>/dev/null)"
+echo "== $(date -u) $(uptime)"

@@ -2,18 +2,12 @@ package org.transformer4j.train;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
-import java.util.SplittableRandom;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.data.DataDir;
-import org.transformer4j.data.TokenFile;
 import org.transformer4j.model.Llama;
 import org.transformer4j.model.LlamaConfig;
 import org.transformer4j.model.LlamaFiles;
-import org.transformer4j.nn.ForwardContext;
-import org.transformer4j.nn.Module;
-import org.transformer4j.tensor.Tensor;
 
 /**
  * The Llama architecture trained from scratch on next-token prediction, over the same random windows as GPT.
@@ -49,72 +43,27 @@ final class LlamaArchitecture implements Architecture {
 
     @Override
     public TrainingTask create(TrainConfig cfg, DataDir data) {
-        return new Task(new Llama(config(cfg, data.vocabSize())).initWeights(cfg.seed(), (float) cfg.initStd()), cfg,
+        return task(new Llama(config(cfg, data.vocabSize())).initWeights(cfg.seed(), (float) cfg.initStd()), cfg,
                 data);
     }
 
     @Override
     public TrainingTask resume(Path runDir, TrainConfig cfg, DataDir data) {
         Llama model = LlamaFiles.load(runDir);
-        if (model.config.vocabSize() != data.vocabSize()) {
-            throw new T4jException("cannot resume: the checkpoint in " + runDir + " has vocab_size "
-                    + model.config.vocabSize() + " but the data in " + data.dir() + " has " + data.vocabSize());
-        }
-        if (model.config.seqLen() < cfg.blockSize()) {
-            throw new T4jException("cannot resume with block_size " + cfg.blockSize() + ": the checkpoint's is "
-                    + model.config.seqLen());
-        }
-        return new Task(model, cfg, data);
+        NextTokenTask.checkFits(runDir, model.config.vocabSize(), model.config.seqLen(), cfg, data);
+        return task(model, cfg, data);
     }
 
-    /** A causal LM on windows of the token stream: x is a window's first T tokens, y the same shifted by one. */
-    static final class Task implements TrainingTask {
-        private final Llama model;
-        private final TokenFile train;
-        private final TokenFile val;
-        private final int batch;
-        private final int block;
-        private final int[] x;
-        private final int[] y;
+    private static NextTokenTask task(Llama model, TrainConfig cfg, DataDir data) {
+        return new NextTokenTask(model, (x, b, t, y, ctx) -> model.forward(x, b, t, y, ctx).loss(),
+                () -> describe(model), (dir, meta) -> LlamaFiles.save(model, dir, meta), cfg, data);
+    }
 
-        Task(Llama model, TrainConfig cfg, DataDir data) {
-            this.model = model;
-            this.train = data.train();
-            this.val = data.val();
-            this.batch = cfg.batchSize();
-            this.block = cfg.blockSize();
-            this.x = new int[batch * block];
-            this.y = new int[batch * block];
-        }
-
-        @Override
-        public Module model() {
-            return model;
-        }
-
-        @Override
-        public Tensor loss(boolean trainSplit, SplittableRandom rng, ForwardContext ctx) {
-            Batches.sample(trainSplit ? train : val, trainSplit ? "train" : "val", rng, batch, block, x, y);
-            return model.forward(x, batch, block, y, ctx).loss();
-        }
-
-        @Override
-        public long tokensPerBatch() {
-            return (long) batch * block;
-        }
-
-        @Override
-        public String describe() {
-            LlamaConfig c = model.config;
-            return String.format(Locale.ROOT, "Llama %,d parameters (n_layer %d, n_head %d, n_kv_head %d, n_embd %d, "
-                    + "intermediate_size %d, block_size %d, vocab %d%s)", model.numParameters(), c.nLayers(),
-                    c.nHeads(), c.nKvHeads(), c.dim(), c.hiddenDim(), c.seqLen(), c.vocabSize(),
-                    c.sharedClassifier() ? ", tied head" : "");
-        }
-
-        @Override
-        public void save(Path dir, Map<String, String> metadata) {
-            LlamaFiles.save(model, dir, metadata);
-        }
+    private static String describe(Llama model) {
+        LlamaConfig c = model.config;
+        return String.format(Locale.ROOT, "Llama %,d parameters (n_layer %d, n_head %d, n_kv_head %d, n_embd %d, "
+                + "intermediate_size %d, block_size %d, vocab %d%s)", model.numParameters(), c.nLayers(),
+                c.nHeads(), c.nKvHeads(), c.dim(), c.hiddenDim(), c.seqLen(), c.vocabSize(),
+                c.sharedClassifier() ? ", tied head" : "");
     }
 }

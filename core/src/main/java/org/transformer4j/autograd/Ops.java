@@ -331,6 +331,27 @@ public final class Ops {
         return attach(y, "softmax", () -> Softmax.backwardAcc(y.data(), y.grad(), x.grad(), rows, c), x);
     }
 
+    /** A copy of the targets after checking there is one per row of logits and each is -1 or inside [0, V). */
+    private static int[] checkedTargets(Tensor logits, int[] targets) {
+        if (targets.length != logits.rows()) {
+            throw new IllegalArgumentException("crossEntropy: logits " + Arrays.toString(logits.shape()) + " hold "
+                    + logits.rows() + " rows, got " + targets.length + " targets");
+        }
+        CrossEntropy.checkTargets(targets, logits.cols());
+        return targets.clone();
+    }
+
+    /** How many targets count in the mean (those not ignored). */
+    private static int countTargets(int[] targets) {
+        int count = 0;
+        for (int t : targets) {
+            if (t != CrossEntropy.IGNORE) {
+                count++;
+            }
+        }
+        return count;
+    }
+
     /**
      * Mean cross-entropy of softmax(logits) against target ids, fused (never materialises log-softmax as an op).
      * logits [..., V] seen as rows [N, V]; targets has N entries; a target of -1 is ignored (not counted in the
@@ -339,18 +360,8 @@ public final class Ops {
     public static Tensor crossEntropy(Tensor logits, int[] targets) {
         int vocab = logits.cols();
         int rows = logits.rows();
-        if (targets.length != rows) {
-            throw new IllegalArgumentException("crossEntropy: logits " + Arrays.toString(logits.shape()) + " hold "
-                    + rows + " rows, got " + targets.length + " targets");
-        }
-        CrossEntropy.checkTargets(targets, vocab);
-        int[] saved = targets.clone();
-        int count = 0;
-        for (int t : saved) {
-            if (t != CrossEntropy.IGNORE) {
-                count++;
-            }
-        }
+        int[] saved = checkedTargets(logits, targets);
+        int count = countTargets(saved);
         float[] lse = new float[rows];
         double total = CrossEntropy.forward(logits.data(), saved, rows, vocab, lse, new float[rows]);
         // With every target ignored there is nothing to average: the loss is 0 with zero gradient (not NaN).
@@ -548,18 +559,8 @@ public final class Ops {
         }
         int vocab = logits.cols();
         int rows = logits.rows();
-        if (targets.length != rows) {
-            throw new IllegalArgumentException("crossEntropy: logits " + Arrays.toString(logits.shape()) + " hold "
-                    + rows + " rows, got " + targets.length + " targets");
-        }
-        CrossEntropy.checkTargets(targets, vocab);
-        int[] saved = targets.clone();
-        int count = 0;
-        for (int t : saved) {
-            if (t != CrossEntropy.IGNORE) {
-                count++;
-            }
-        }
+        int[] saved = checkedTargets(logits, targets);
+        int count = countTargets(saved);
         float[] lse = new float[rows];
         float[] nll = new float[rows];
         double total = CrossEntropy.forward(logits.data(), saved, rows, vocab, lse, nll);

@@ -31,9 +31,22 @@ public final class TorchInit {
         return g;
     }
 
+    /**
+     * The generator as {@link #nanoGpt(GPT, long, double)} leaves it for a model of shape {@code config}, without
+     * making the weights (a resumed run needs only where its batches continue).
+     */
+    public static TorchGenerator generatorAfter(GPTConfig config, long seed) {
+        TorchGenerator g = new TorchGenerator(seed);
+        draw(config, null, g, 0.02);
+        return g;
+    }
+
     static void nanoGpt(GPT model, TorchGenerator g, double std) {
-        GPTConfig c = model.config;
-        Map<String, Tensor> p = model.namedParameters();
+        draw(model.config, model.namedParameters(), g, std);
+    }
+
+    /** The three passes; with {@code p} null only the generator advances (the draws are the same). */
+    private static void draw(GPTConfig c, Map<String, Tensor> p, TorchGenerator g, double std) {
         int C = c.nEmbd();
         int inner = c.nInner();
         boolean bias = c.bias();
@@ -52,27 +65,30 @@ public final class TorchInit {
         linearConstructor(g, c.vocabSize(), C, false); // lm_head
 
         // 2. _init_weights over the modules, children first.
-        normal(g, weight(p, t + "wte.weight"), std);
-        normal(g, weight(p, t + "wpe.weight"), std);
+        normal(g, p, t + "wte.weight", (long) c.vocabSize() * C, std);
+        normal(g, p, t + "wpe.weight", (long) c.blockSize() * C, std);
         for (int i = 0; i < c.nLayer(); i++) {
             String h = t + "h." + i + ".";
-            for (String linear : new String[] {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}) {
-                normal(g, weight(p, h + linear + ".weight"), std);
-                if (bias) {
-                    Arrays.fill(weight(p, h + linear + ".bias").data(), 0f);
-                }
+            long[] sizes = {3L * C * C, (long) C * C, (long) inner * C, (long) C * inner};
+            String[] linears = {"attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"};
+            for (int k = 0; k < linears.length; k++) {
+                normal(g, p, h + linears[k] + ".weight", sizes[k], std);
+                fill(p, h + linears[k] + ".bias", bias, 0f);
             }
-            ones(p, h + "ln_1", bias);
-            ones(p, h + "ln_2", bias);
+            fill(p, h + "ln_1.weight", true, 1f);
+            fill(p, h + "ln_1.bias", bias, 0f);
+            fill(p, h + "ln_2.weight", true, 1f);
+            fill(p, h + "ln_2.bias", bias, 0f);
         }
-        ones(p, t + "ln_f", bias);
-        normal(g, weight(p, t + "wte.weight"), std); // lm_head, the same tensor as wte
+        fill(p, t + "ln_f.weight", true, 1f);
+        fill(p, t + "ln_f.bias", bias, 0f);
+        normal(g, p, t + "wte.weight", (long) c.vocabSize() * C, std); // lm_head, the same tensor as wte
 
         // 3. The residual projections again, scaled for depth.
         double residualStd = std / Math.sqrt(2.0 * c.nLayer());
         for (int i = 0; i < c.nLayer(); i++) {
-            normal(g, weight(p, t + "h." + i + ".attn.c_proj.weight"), residualStd);
-            normal(g, weight(p, t + "h." + i + ".mlp.c_proj.weight"), residualStd);
+            normal(g, p, t + "h." + i + ".attn.c_proj.weight", (long) C * C, residualStd);
+            normal(g, p, t + "h." + i + ".mlp.c_proj.weight", (long) C * inner, residualStd);
         }
     }
 
@@ -92,15 +108,22 @@ public final class TorchInit {
         }
     }
 
-    private static void normal(TorchGenerator g, Tensor w, double std) {
-        float[] d = w.data();
+    /** N(0, std²) into parameter {@code name} of {@code n} elements, or only its draws when there are no weights. */
+    private static void normal(TorchGenerator g, Map<String, Tensor> p, String name, long n, double std) {
+        if (p == null) {
+            discardNormal(g, n);
+            return;
+        }
+        float[] d = weight(p, name).data();
+        if (d.length != n) {
+            throw new IllegalStateException(name + " has " + d.length + " elements, nanoGPT's has " + n);
+        }
         g.normal(d, 0, d.length, 0.0, std);
     }
 
-    private static void ones(Map<String, Tensor> p, String norm, boolean bias) {
-        Arrays.fill(weight(p, norm + ".weight").data(), 1f);
-        if (bias) {
-            Arrays.fill(weight(p, norm + ".bias").data(), 0f);
+    private static void fill(Map<String, Tensor> p, String name, boolean present, float value) {
+        if (p != null && present) {
+            Arrays.fill(weight(p, name).data(), value);
         }
     }
 

@@ -56,6 +56,7 @@ class TorchInitTest {
                 }
             }
         }
+        assertThat(TorchInit.generatorAfter(config, Json.getLong(c, "seed")).position()).isEqualTo(g.position());
         for (Object w : (List<?>) c.get("randint_after_init")) {
             assertThat(g.randint(1000)).isEqualTo(((Number) w).longValue());
         }

@@ -24,9 +24,9 @@ import org.transformer4j.tokenizer.CharTokenizer;
  *
  * <p>Tolerance 1e-4 absolute on losses of about 4: the two programs sum in different orders in float32 (unit
  * roundoff 6e-8; dot products of 128-512 terms, a mean over 768 positions), so each step's loss differs by about
- * 1e-6 and AdamW carries such differences forward. Measured: at most 4.8e-7 over these 20 steps (and over the full 2,001-iteration run every printed loss,
- * to 4 decimals, and every evaluation matched). A wrong draw
- * order, initialisation or optimizer detail moves the losses by 1e-2 or more.
+ * 1e-6 and AdamW carries such differences forward. Measured: at most 4.8e-7 over these 20 steps (and over the
+ * full 2,001-iteration run every printed loss, to 4 decimals, and every evaluation matched). A wrong draw order,
+ * initialisation or optimizer detail moves the losses by 1e-2 or more.
  */
 class NanoGptReplayTest {
     static final Path FIXTURE = Path.of("src/test/resources/fixtures/nanogpt/shakespeare_char_cpu_first20.json");

@@ -48,7 +48,7 @@ record LabelledText(String text, String pair, String label, int line) {
                 n = f.length;
                 if (n < 2 || n > 3) {
                     throw new T4jException(where + ": expected text TAB label or text TAB text_pair TAB label, found "
-                            + (n - 1) + " tabs");
+                            + (n == 1 ? "no tab" : (n - 1) + " tabs"));
                 }
                 text = f[0];
                 pair = n == 3 ? f[1] : null;

@@ -124,7 +124,7 @@ class BertPairCommandsTest {
         Files.writeString(mixed, "a\tb\tc\td\n");
         r = CliTestSupport.run("finetune", "--model", model.toString(), "--train-file", mixed.toString(), "--out",
                 tmp.resolve("x").toString());
-        assertThat(r.err()).contains("mixed.tsv line 1").contains("text TAB text_pair TAB label");
+        assertThat(r.err()).contains("mixed.tsv line 1").contains("text TAB text_pair TAB label, found 3 tabs");
     }
 
     /**

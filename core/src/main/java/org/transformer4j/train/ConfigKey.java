@@ -61,6 +61,9 @@ public enum ConfigKey {
     PAIRS("pairs", Type.STRING, "pairs.tsv", Rule.NON_EMPTY),
     VAL_FRACTION("val_fraction", Type.DOUBLE, 0.1, Rule.UNIT_INTERVAL),
     LABEL_SMOOTHING("label_smoothing", Type.DOUBLE, 0.0, Rule.UNIT_INTERVAL),
+    // the generator of initial weights and batches: torch replays nanoGPT's (PyTorch's generator, nanoGPT's draw
+    // order), splitmix is t4j's own per-(iteration, micro-step) streams; auto is torch for arch gpt
+    RNG("rng", Type.STRING, "auto", Rule.oneOf(List.of("auto", "torch", "splitmix"))),
     // encoder-decoder family (arch seq2seq): the original Transformer, T5 or BART, each saved in its Hugging Face
     // layout (the original in ours). d_ff is intermediate_size (0: 4 * n_embd) and the head is tied unless
     // tie_word_embeddings is False (T5 only). T5: the width of a head (0: n_embd / n_head), the relative position

@@ -126,71 +126,7 @@ final class GemmKernel {
         FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00;
         FloatVector c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
-        int p = 0;
-        // Four steps per iteration, written out: C2 does not unroll this loop itself, and per step it then spent
-        // ~20 instructions on addresses and loop control for 12 FMAs, which left the FMA units waiting on the
-        // front end. Written out, those are paid once per four steps: 1.5-1.6x the speed (CPU time, kc = 128-256).
-        for (int pe = kc - 3; p < pe; p += 4) {
-            int o = bi + p * NR;
-            FloatVector b0, b1, av;
-            b0 = FloatVector.fromArray(S, bp, o);
-            b1 = FloatVector.fromArray(S, bp, o + L);
-            av = FloatVector.broadcast(S, a[ai + p]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[a1 + p]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[a2 + p]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[a3 + p]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[a4 + p]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[a5 + p]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            b0 = FloatVector.fromArray(S, bp, o + 1 * NR);
-            b1 = FloatVector.fromArray(S, bp, o + 1 * NR + L);
-            av = FloatVector.broadcast(S, a[ai + p + 1]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[a1 + p + 1]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[a2 + p + 1]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[a3 + p + 1]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[a4 + p + 1]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[a5 + p + 1]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            b0 = FloatVector.fromArray(S, bp, o + 2 * NR);
-            b1 = FloatVector.fromArray(S, bp, o + 2 * NR + L);
-            av = FloatVector.broadcast(S, a[ai + p + 2]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[a1 + p + 2]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[a2 + p + 2]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[a3 + p + 2]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[a4 + p + 2]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[a5 + p + 2]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            b0 = FloatVector.fromArray(S, bp, o + 3 * NR);
-            b1 = FloatVector.fromArray(S, bp, o + 3 * NR + L);
-            av = FloatVector.broadcast(S, a[ai + p + 3]);
-            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[a1 + p + 3]);
-            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[a2 + p + 3]);
-            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[a3 + p + 3]);
-            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[a4 + p + 3]);
-            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[a5 + p + 3]);
-            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-        }
-        for (; p < kc; p++) {
+        for (int p = 0; p < kc; p++) {
             int o = bi + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, o);
             FloatVector b1 = FloatVector.fromArray(S, bp, o + L);

@@ -6,6 +6,7 @@ variants, because transformers' default forward computes the LM head for every p
 (what generation needs) computes it for the last position only:
   ms_last_logits  logits_to_keep=1: the LM head for the last position only (like for like with t4j)
   ms_all_logits   the plain model(ids) call: logits for all N positions (+2 * N * vocab * dim FLOPs)
+and the process CPU time of each (cpu_ms_*; note that OpenMP threads spin while waiting, which counts as CPU).
 
   python3 bench/pytorch/prefill.py --model /tmp/gpt2-124m --tokens 512 --threads 2 --repeats 5
 """
@@ -21,12 +22,13 @@ from transformers import AutoModelForCausalLM
 def timed(fn, warmup, repeats):
     for _ in range(warmup):
         fn()
-    ts = []
+    ts, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         ts.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(ts), ts
+        cpu.append((time.process_time() - c0) * 1000)
+    return statistics.median(ts), ts, statistics.median(cpu)
 
 
 def main():
@@ -44,11 +46,13 @@ def main():
     model = AutoModelForCausalLM.from_pretrained(args.model, torch_dtype=torch.float32).eval()
     ids = torch.randint(0, model.config.vocab_size, (1, args.tokens))
     with torch.no_grad():
-        last, last_all = timed(lambda: model(ids, use_cache=False, logits_to_keep=1), args.warmup, args.repeats)
-        full, full_all = timed(lambda: model(ids, use_cache=False), args.warmup, args.repeats)
+        last, last_all, last_cpu = timed(lambda: model(ids, use_cache=False, logits_to_keep=1), args.warmup,
+                                         args.repeats)
+        full, full_all, full_cpu = timed(lambda: model(ids, use_cache=False), args.warmup, args.repeats)
     print(json.dumps({"bench": "prefill", "impl": "pytorch", "torch": torch.__version__, "model": args.model,
                       "threads": args.threads, "tokens": args.tokens, "ms_last_logits": round(last, 1),
-                      "ms_all_logits": round(full, 1), "runs_last": [round(t, 1) for t in last_all],
+                      "ms_all_logits": round(full, 1), "cpu_ms_last_logits": round(last_cpu, 1),
+                      "cpu_ms_all_logits": round(full_cpu, 1), "runs_last": [round(t, 1) for t in last_all],
                       "runs_all": [round(t, 1) for t in full_all]}))
 
 

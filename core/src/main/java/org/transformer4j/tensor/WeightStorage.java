@@ -1,5 +1,6 @@
 package org.transformer4j.tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -14,14 +15,24 @@ import java.nio.ByteOrder;
  * transpose [cols, rows] row-major. The transposed case is GPT-2's Conv1D weight, stored [in, out] on disk where
  * a Linear layer means [out, in]; the kernels have a loop for each layout, so it is never transposed into a copy.
  *
+ * <p>{@link Format#INT8} is made at load time by {@link #quantizeInt8} (it is not a checkpoint format): symmetric
+ * int8 with one float32 scale per {@link #GROUP} consecutive elements of a row (like llama.cpp's Q8_0), value =
+ * scale · q with q in [-127, 127]. It is always stored row-major [rows, cols] (never transposed), so that a group
+ * runs along the contracted dimension {@code in} of a Linear weight and the matrix-vector kernel applies one scale
+ * per group of 32 products.
+ *
  * @param segment    the stored bytes, exactly {@code elements * format.bytes()} long
  * @param format     the element format
  * @param transposed whether a 2-D tensor is stored as its transpose
+ * @param scales     INT8 only: one float32 (native byte order) per group of {@link #GROUP} elements; null otherwise
  */
-public record WeightStorage(MemorySegment segment, Format format, boolean transposed) {
+public record WeightStorage(MemorySegment segment, Format format, boolean transposed, MemorySegment scales) {
+    /** Elements per int8 quantisation group (one scale each), along a row. */
+    public static final int GROUP = 32;
+
     /** Element formats the kernels read in place. */
     public enum Format {
-        F32(4), BF16(2), F16(2);
+        F32(4), BF16(2), F16(2), INT8(1);
 
         private final int bytes;
 
@@ -36,6 +47,7 @@ public record WeightStorage(MemorySegment segment, Format format, boolean transp
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32_NATIVE = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     public WeightStorage {
         if (segment == null || format == null) {
@@ -45,6 +57,23 @@ public record WeightStorage(MemorySegment segment, Format format, boolean transp
             throw new IllegalArgumentException("a segment of " + segment.byteSize() + " bytes does not hold whole "
                     + format + " elements");
         }
+        if ((format == Format.INT8) != (scales != null)) {
+            throw new IllegalArgumentException("int8 storage needs scales, and only int8 storage has them");
+        }
+        if (format == Format.INT8) {
+            if (transposed) {
+                throw new IllegalArgumentException("int8 storage is always row-major");
+            }
+            if (segment.byteSize() % GROUP != 0 || scales.byteSize() != segment.byteSize() / GROUP * 4) {
+                throw new IllegalArgumentException("int8 storage of " + segment.byteSize() + " elements needs "
+                        + segment.byteSize() / GROUP + " scales, got " + scales.byteSize() / 4);
+            }
+        }
+    }
+
+    /** Storage of a checkpoint format (F32, BF16, F16). */
+    public WeightStorage(MemorySegment segment, Format format, boolean transposed) {
+        this(segment, format, transposed, null);
     }
 
     /** Number of stored elements. */
@@ -52,13 +81,83 @@ public record WeightStorage(MemorySegment segment, Format format, boolean transp
         return segment.byteSize() / format.bytes();
     }
 
-    /** Stored element {@code i} (in storage order), widened to float32 exactly. */
+    /** Bytes the kernels read for the whole matrix (values, plus the scales of INT8). */
+    public long bytes() {
+        return segment.byteSize() + (scales == null ? 0 : scales.byteSize());
+    }
+
+    /** Stored element {@code i} (in storage order), widened to float32 exactly (INT8: scale · q, rounded once). */
     public float load(long i) {
         return switch (format) {
             case F32 -> segment.get(F32_LE, 4 * i);
             case BF16 -> Float.intBitsToFloat((segment.get(I16_LE, 2 * i) & 0xFFFF) << 16);
             case F16 -> Float.float16ToFloat(segment.get(I16_LE, 2 * i));
+            case INT8 -> scales.get(F32_NATIVE, 4 * (i / GROUP)) * segment.get(ValueLayout.JAVA_BYTE, i);
         };
+    }
+
+    /** True if {@link #quantizeInt8} accepts a [rows, cols] matrix: whole groups along each row. */
+    public static boolean canQuantizeInt8(int rows, int cols) {
+        return rows > 0 && cols > 0 && cols % GROUP == 0;
+    }
+
+    /**
+     * The logical [rows, cols] matrix held by {@code w}, quantised to {@link Format#INT8} in fresh memory of
+     * {@code arena} (row-major, whatever the layout of {@code w}). Each group of {@link #GROUP} elements of a row
+     * gets scale = max|v| / 127 and q = round(v / scale), so every element is within scale / 2 of its value
+     * (an all-zero group gets scale 0). Groups are quantised in parallel by the caller's choice of thread: this
+     * runs on the calling thread and is deterministic.
+     */
+    public static WeightStorage quantizeInt8(WeightStorage w, int rows, int cols, Arena arena) {
+        if (!canQuantizeInt8(rows, cols)) {
+            throw new IllegalArgumentException("int8 quantisation needs a row length that is a multiple of " + GROUP
+                    + ", got [" + rows + ", " + cols + "]");
+        }
+        if ((long) rows * cols != w.elements()) {
+            throw new IllegalArgumentException("[" + rows + ", " + cols + "] does not match " + w.elements() + " stored elements");
+        }
+        long n = (long) rows * cols;
+        MemorySegment q = arena.allocate(n, 64);
+        MemorySegment sc = arena.allocate(n / GROUP * 4, 64);
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                row[c] = w.get(rows, cols, r, c);
+            }
+            for (int g = 0; g < cols; g += GROUP) {
+                float max = 0f;
+                for (int c = g; c < g + GROUP; c++) {
+                    if (!Float.isFinite(row[c])) {
+                        throw new IllegalArgumentException("cannot quantise a non-finite weight (" + row[c] + ") at ["
+                                + r + ", " + c + "]");
+                    }
+                    max = Math.max(max, Math.abs(row[c]));
+                }
+                float scale = max / 127f;
+                long e = (long) r * cols + g;
+                sc.set(F32_NATIVE, 4 * (e / GROUP), scale);
+                for (int c = g; c < g + GROUP; c++) {
+                    int v = scale == 0f ? 0 : Math.round(row[c] / scale);
+                    q.set(ValueLayout.JAVA_BYTE, e + c - g, (byte) Math.max(-127, Math.min(127, v)));
+                }
+            }
+        }
+        return new WeightStorage(q.asReadOnly(), Format.INT8, false, sc.asReadOnly());
+    }
+
+    /** Heap-backed int8 quantisation (tests, small matrices): see {@link #quantizeInt8(WeightStorage, int, int, Arena)}. */
+    public static WeightStorage quantizeInt8(WeightStorage w, int rows, int cols) {
+        return quantizeInt8(w, rows, cols, Arena.ofAuto());
+    }
+
+    /**
+     * A copy of this storage in memory of {@code arena}, 64-byte aligned (as a mapped file's data usually is
+     * not): for benchmarks that must read weights off the heap, like a mapped checkpoint.
+     */
+    public WeightStorage offHeap(Arena arena) {
+        MemorySegment s = arena.allocate(segment.byteSize(), 64).copyFrom(segment);
+        MemorySegment sc = scales == null ? null : arena.allocate(scales.byteSize(), 64).copyFrom(scales).asReadOnly();
+        return new WeightStorage(s.asReadOnly(), format, transposed, sc);
     }
 
     /** Logical element (r, c) of a [rows, cols] matrix (or flat element c of a tensor, with r = 0). */

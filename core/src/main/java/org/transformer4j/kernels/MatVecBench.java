@@ -26,13 +26,11 @@ public final class MatVecBench {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /** Best and median GB/s (1e9 bytes per second) over the timed passes. */
-    public record Result(String what, int threads, long bytes, int passes, double bestGbPerS, double medianGbPerS,
-                         double cpuGbPerS) {
+    public record Result(String what, int threads, long bytes, int passes, double bestGbPerS, double medianGbPerS) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%s, %d threads, %.1f MB: best %.2f GB/s, median %.2f GB/s (%d passes);"
-                    + " calling thread's CPU time: %.2f GB/s", what, threads, bytes / 1e6, bestGbPerS, medianGbPerS,
-                    passes, cpuGbPerS);
+            return String.format(Locale.ROOT, "%s, %d threads, %.1f MB: best %.2f GB/s, median %.2f GB/s (%d passes)",
+                    what, threads, bytes / 1e6, bestGbPerS, medianGbPerS, passes);
         }
     }
 
@@ -158,19 +156,13 @@ public final class MatVecBench {
             pass.run();
         }
         long[] t = new long[Math.max(1, passes)];
-        var mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        long cpu0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < t.length; i++) {
             long t0 = System.nanoTime();
             pass.run();
             t[i] = System.nanoTime() - t0;
         }
-        long cpu = mx.getCurrentThreadCpuTime() - cpu0;
         Arrays.sort(t);
         long med = t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
-        // The caller runs its share of every pass (1/threads of the bytes) and then waits (spinning briefly): its
-        // CPU time is a lower bound of the pass time that other processes disturb far less than wall time.
-        return new Result(what, threads, bytes, t.length, bytes / (double) t[0], bytes / (double) med,
-                (double) bytes * t.length / cpu);
+        return new Result(what, threads, bytes, t.length, bytes / (double) t[0], bytes / (double) med);
     }
 }

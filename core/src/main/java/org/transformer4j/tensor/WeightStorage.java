@@ -105,8 +105,8 @@ public record WeightStorage(MemorySegment segment, Format format, boolean transp
      * The logical [rows, cols] matrix held by {@code w}, quantised to {@link Format#INT8} in fresh memory of
      * {@code arena} (row-major, whatever the layout of {@code w}). Each group of {@link #GROUP} elements of a row
      * gets scale = max|v| / 127 and q = round(v / scale), so every element is within scale / 2 of its value
-     * (an all-zero group gets scale 0). Groups are quantised in parallel by the caller's choice of thread: this
-     * runs on the calling thread and is deterministic.
+     * (an all-zero group gets scale 0). Rows are quantised in parallel (common fork-join pool); each
+     * row's result depends on that row alone, so it is deterministic.
      */
     public static WeightStorage quantizeInt8(WeightStorage w, int rows, int cols, Arena arena) {
         if (!canQuantizeInt8(rows, cols)) {
@@ -119,33 +119,54 @@ public record WeightStorage(MemorySegment segment, Format format, boolean transp
         long n = (long) rows * cols;
         MemorySegment q = arena.allocate(n, 64);
         MemorySegment sc = arena.allocate(n / GROUP * 4, 64);
-        float[] row = new float[cols];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                row[c] = w.get(rows, cols, r, c);
-            }
-            for (int g = 0; g < cols; g += GROUP) {
-                float max = 0f;
-                for (int c = g; c < g + GROUP; c++) {
-                    if (!Float.isFinite(row[c])) {
-                        throw new IllegalArgumentException("cannot quantise a non-finite weight (" + row[c] + ") at ["
-                                + r + ", " + c + "]");
+        // Blocks of 64 rows, in parallel (each block writes its own rows, so the result is the same either way);
+        // a transposed source is read along its stored rows, 64 contiguous elements at a time.
+        int block = 64;
+        java.util.stream.IntStream.range(0, (rows + block - 1) / block).parallel().forEach(b -> {
+            int r0 = b * block, r1 = Math.min(rows, r0 + block);
+            float[] buf = new float[(r1 - r0) * cols];
+            if (w.transposed()) {
+                for (int c = 0; c < cols; c++) {
+                    for (int r = r0; r < r1; r++) {
+                        buf[(r - r0) * cols + c] = w.load((long) c * rows + r);
                     }
-                    max = Math.max(max, Math.abs(row[c]));
                 }
-                float scale = max / 127f;
-                long e = (long) r * cols + g;
-                sc.set(F32_NATIVE, 4 * (e / GROUP), scale);
-                for (int c = g; c < g + GROUP; c++) {
-                    int v = scale == 0f ? 0 : Math.round(row[c] / scale);
-                    q.set(ValueLayout.JAVA_BYTE, e + c - g, (byte) Math.max(-127, Math.min(127, v)));
+            } else {
+                for (int r = r0; r < r1; r++) {
+                    for (int c = 0; c < cols; c++) {
+                        buf[(r - r0) * cols + c] = w.load((long) r * cols + c);
+                    }
                 }
             }
-        }
+            for (int r = r0; r < r1; r++) {
+                quantizeRow(buf, (r - r0) * cols, r, cols, q, sc);
+            }
+        });
         return new WeightStorage(q.asReadOnly(), Format.INT8, false, sc.asReadOnly());
     }
 
-    /** Heap-backed int8 quantisation (tests, small matrices): see {@link #quantizeInt8(WeightStorage, int, int, Arena)}. */
+    private static void quantizeRow(float[] row, int off, int r, int cols, MemorySegment q, MemorySegment sc) {
+        for (int g = 0; g < cols; g += GROUP) {
+            float max = 0f;
+            for (int c = g; c < g + GROUP; c++) {
+                float v = row[off + c];
+                if (!Float.isFinite(v)) {
+                    throw new IllegalArgumentException("cannot quantise a non-finite weight (" + v + ") at [" + r + ", "
+                            + c + "]");
+                }
+                max = Math.max(max, Math.abs(v));
+            }
+            float scale = max / 127f;
+            long e = (long) r * cols + g;
+            sc.set(F32_NATIVE, 4 * (e / GROUP), scale);
+            for (int c = g; c < g + GROUP; c++) {
+                int v = scale == 0f ? 0 : Math.round(row[off + c] / scale);
+                q.set(ValueLayout.JAVA_BYTE, e + c - g, (byte) Math.max(-127, Math.min(127, v)));
+            }
+        }
+    }
+
+    /** int8 quantisation into memory freed by the garbage collector: see {@link #quantizeInt8(WeightStorage, int, int, Arena)}. */
     public static WeightStorage quantizeInt8(WeightStorage w, int rows, int cols) {
         return quantizeInt8(w, rows, cols, Arena.ofAuto());
     }

@@ -306,7 +306,17 @@ final class WeightMatVec {
 
     private static final VectorSpecies<Byte> SB = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 4)));
 
+    /**
+     * Whether int8 is widened from 32-bit lanes (each holding four weights, taken apart with two shifts) rather
+     * than with a byte-to-float conversion of every 8-byte piece: needs a group to be whole blocks of 4L weights.
+     */
+    static final boolean I8_LANES = WeightStorage.GROUP % (4 * L) == 0 && !Boolean.getBoolean("t4j.int8Convert");
+
     private static void rowsInt8(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        if (I8_LANES) {
+            rowsInt8Lanes(m, in, out, x, w, y);
+            return;
+        }
         MemorySegment q = w.segment(), sc = w.scales();
         int quads = (out + 3) / 4;
         Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
@@ -323,6 +333,100 @@ final class WeightMatVec {
                 }
             }
         });
+    }
+
+    private static final ThreadLocal<float[]> X_LANES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * int8 from 32-bit lanes: a block of 4L weights is loaded as L ints; weight 4i + k of the block sits in byte k
+     * of lane i, so shifting it to the top and arithmetic-shifting back by 24 gives L weights (sign-extended)
+     * at a time. x is reordered once per call to match (xl[block + k·L + i] = x[block + 4i + k]).
+     */
+    private static void rowsInt8Lanes(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        MemorySegment q = w.segment(), sc = w.scales();
+        float[] xl = X_LANES.get();
+        if (xl.length < m * in) {
+            xl = new float[m * in];
+            X_LANES.set(xl);
+        }
+        int blk = 4 * L;
+        for (int i = 0; i < m * in; i += blk) {
+            for (int k = 0; k < 4; k++) {
+                for (int t = 0; t < L; t++) {
+                    xl[i + k * L + t] = x[i + 4 * t + k];
+                }
+            }
+        }
+        float[] xs = xl;
+        int quads = (out + 3) / 4;
+        Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
+            for (int qd = q0; qd < q1; qd++) {
+                int j = qd * 4;
+                for (int i = 0; i < m; i++) {
+                    if (j + 4 <= out) {
+                        dot4Int8Lanes(in, xs, i * in, q, sc, j, y, i * out + j);
+                    } else {
+                        for (int jj = j; jj < out; jj++) {
+                            y[i * out + jj] = dot1Int8Lanes(in, xs, i * in, q, sc, (long) jj * in);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** Weights 4i + k (i < L) of the 4L int8 weights packed in v, as floats. */
+    private static FloatVector byteK(IntVector v, int k) {
+        IntVector top = k == 3 ? v : v.lanewise(VectorOperators.LSHL, 24 - 8 * k);
+        return (FloatVector) top.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    }
+
+    private static void dot4Int8Lanes(int k, float[] xl, int xi, MemorySegment q, MemorySegment sc, int j, float[] y,
+                                      int yi) {
+        long b0 = (long) j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+        long g0 = b0 / WeightStorage.GROUP * 4, gs = (long) k / WeightStorage.GROUP * 4;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        for (int p = 0; p < k; p += WeightStorage.GROUP) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int t = p; t < p + WeightStorage.GROUP; t += 4 * L) {
+                IntVector v0 = IntVector.fromMemorySegment(SI, q, b0 + t, LE);
+                IntVector v1 = IntVector.fromMemorySegment(SI, q, b1 + t, LE);
+                IntVector v2 = IntVector.fromMemorySegment(SI, q, b2 + t, LE);
+                IntVector v3 = IntVector.fromMemorySegment(SI, q, b3 + t, LE);
+                for (int kk = 0; kk < 4; kk++) {
+                    FloatVector xv = FloatVector.fromArray(S, xl, xi + t + kk * L);
+                    a0 = byteK(v0, kk).fma(xv, a0);
+                    a1 = byteK(v1, kk).fma(xv, a1);
+                    a2 = byteK(v2, kk).fma(xv, a2);
+                    a3 = byteK(v3, kk).fma(xv, a3);
+                }
+            }
+            long g = g0 + (long) p / WeightStorage.GROUP * 4;
+            s0 = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g)), s0);
+            s1 = a1.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + gs)), s1);
+            s2 = a2.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 2 * gs)), s2);
+            s3 = a3.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 3 * gs)), s3);
+        }
+        y[yi] = Lanes.sum(s0);
+        y[yi + 1] = Lanes.sum(s1);
+        y[yi + 2] = Lanes.sum(s2);
+        y[yi + 3] = Lanes.sum(s3);
+    }
+
+    /** One row of {@link #dot4Int8Lanes}, in the same order. */
+    private static float dot1Int8Lanes(int k, float[] xl, int xi, MemorySegment q, MemorySegment sc, long e) {
+        FloatVector s0 = FloatVector.zero(S);
+        for (int p = 0; p < k; p += WeightStorage.GROUP) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int t = p; t < p + WeightStorage.GROUP; t += 4 * L) {
+                IntVector v0 = IntVector.fromMemorySegment(SI, q, e + t, LE);
+                for (int kk = 0; kk < 4; kk++) {
+                    a0 = byteK(v0, kk).fma(FloatVector.fromArray(S, xl, xi + t + kk * L), a0);
+                }
+            }
+            s0 = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, (e + p) / WeightStorage.GROUP * 4)), s0);
+        }
+        return Lanes.sum(s0);
     }
 
     /** Lanes of int8 weights at byte offset {@code off}, widened to float (exact: |q| <= 127). */

@@ -8,7 +8,7 @@ import org.transformer4j.tensor.WeightStorage;
 
 /**
  * Inference kernels over read-only {@link WeightStorage} (weights left in the mapped checkpoint, float32, bfloat16
- * or half): y = x·Wᵀ for a Linear weight W of logical shape [out, in], and row gathers for embeddings.
+ * or half, or quantised to int8 on load): y = x·Wᵀ for a Linear weight W of logical shape [out, in], and row gathers for embeddings.
  *
  * <ul>
  *   <li>A few rows of x (generation, m <= {@link #MATVEC_ROWS}): matrix-vector products that read every weight

@@ -31,7 +31,11 @@ import org.transformer4j.tensor.WeightStorage;
  *   <li>{@link #rows}: W stored [out, in]. Each output is a dot product along a stored row; four rows share each
  *       load of x. Threads split the rows.</li>
  *   <li>{@link #columns}: W stored transposed, [in, out] (GPT-2's Conv1D). y += x[p] · W_stored[p, :] for p
- *       ascending, four stored rows per pass over a segment of y that stays in L1. Threads split the columns.</li>
+ *       ascending, four stored rows per pass over a segment of y that stays in L1/L2. The stored rows are cut
+ *       into {@link #PARTS} fixed parts; threads take whole parts (each streams contiguous memory) and the
+ *       partial sums are added in a fixed order.</li>
+ *   <li>INT8 (always [out, in]): four rows per pass; per group of 32 the products are summed in one vector, then
+ *       scaled and added to the row's sum.</li>
  * </ul>
  * Summation order depends only on the sizes, so results are identical for any thread count.
  */

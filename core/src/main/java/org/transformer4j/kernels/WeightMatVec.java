@@ -215,12 +215,24 @@ final class WeightMatVec {
 
     // ---- bfloat16, rows layout: even/odd lanes --------------------------------------------------------------
 
+    private static final ThreadLocal<float[]> X_EVEN = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> X_ODD = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scratch(ThreadLocal<float[]> local, int n) {
+        float[] b = local.get();
+        if (b.length < n) {
+            b = new float[n];
+            local.set(b);
+        }
+        return b;
+    }
+
     private static void rowsBf16(int m, int in, int out, float[] x, MemorySegment s, float[] y) {
         int block = 2 * L;
         int kv = in - in % block; // elements covered by whole 2L blocks; the rest is a scalar tail
         int half = kv / 2;
-        float[] xe = new float[Math.max(1, m * half)];
-        float[] xo = new float[Math.max(1, m * half)];
+        float[] xe = scratch(X_EVEN, Math.max(1, m * half)); // the caller's: no allocation per token
+        float[] xo = scratch(X_ODD, Math.max(1, m * half));
         for (int i = 0; i < m; i++) {
             for (int t = 0; t < half; t++) {
                 xe[i * half + t] = x[i * in + 2 * t];

@@ -19,6 +19,7 @@ import org.transformer4j.generate.Sampler;
 import org.transformer4j.generate.SamplingParams;
 import org.transformer4j.io.Json;
 import org.transformer4j.kernels.GemmBench;
+import org.transformer4j.kernels.MatVecBench;
 import org.transformer4j.kernels.Parallel;
 import org.transformer4j.model.CausalLM;
 import org.transformer4j.nn.KVCache;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel, training and generation speed",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Train.class, BenchCommand.Generate.class,
-                BenchCommand.Prefill.class},
+                BenchCommand.Prefill.class, BenchCommand.Bandwidth.class, BenchCommand.MatVec.class},
         footer = {"", "Time on a quiet machine: another busy process can slow a 2-thread run many-fold."})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -201,32 +202,40 @@ public final class BenchCommand implements Callable<Integer> {
         int maxNewTokens;
         @Option(names = "--repeats", defaultValue = "3", description = "timed runs (default: ${DEFAULT-VALUE})")
         int repeats;
+        @Option(names = "--weights", defaultValue = "stored", paramLabel = "FORMAT",
+                description = "stored (as in the checkpoint) or int8 (quantised on load)")
+        String weights;
 
         @Override
         public Integer call() throws IOException {
             Parallel.setThreads(threads());
             // Load to first token, measured first, in a JVM that has not run the kernels yet (what a user waits).
             long t0 = System.nanoTime();
-            CausalLM lm = LoadedModel.open(model).model();
+            CausalLM lm = LoadedModel.open(model, weights).model();
             long t1 = System.nanoTime();
             int n = Math.min(maxNewTokens, lm.contextLength() - 1);
             if (n < 1) {
                 throw new T4jException("--max-new-tokens must be >= 1");
             }
             double[] ms;
+            double cpuMs;
             double loadMs = (t1 - t0) / 1e6;
             double firstTokenMs;
             try (var noGrad = GradMode.off()) {
                 Sampler.argmax(lm.forwardCached(new int[] {0}, lm.newCache(2)));
                 firstTokenMs = (System.nanoTime() - t0) / 1e6;
                 Generator g = new Generator(lm);
-                ms = time(1, repeats, () -> g.generate(new int[] {0}, n, new Sampler(SamplingParams.greedy(), 0),
-                        id -> true));
+                Runnable run = () -> g.generate(new int[] {0}, n, new Sampler(SamplingParams.greedy(), 0), id -> true);
+                ms = time(1, repeats, run);
+                // CPU time (all threads) of one more run: disturbed less than wall time by other processes
+                long cpu0 = processCpuNanos();
+                run.run();
+                cpuMs = (processCpuNanos() - cpu0) / 1e6;
             }
             double med = median(ms);
-            report(json("bench", "generate", "model", model.toString(), "threads", Parallel.threads(),
-                    "new_tokens", n, "tokens_per_s", n * 1000 / med, "load_ms", loadMs,
-                    "load_to_first_token_ms", firstTokenMs),
+            report(json("bench", "generate", "model", model.toString(), "weights", weights, "threads", Parallel.threads(),
+                    "new_tokens", n, "tokens_per_s", n * 1000 / med, "cpu_ms_per_token", cpuMs / n,
+                    "load_ms", loadMs, "load_to_first_token_ms", firstTokenMs),
                     String.format(Locale.ROOT, "generate %s: %.1f tokens/s (%d tokens, median of %d, %d threads);"
                             + " load %.0f ms, load to first token %.0f ms", model, n * 1000 / med, n, repeats,
                             Parallel.threads(), loadMs, firstTokenMs));
@@ -274,6 +283,58 @@ public final class BenchCommand implements Callable<Integer> {
                     "ms", med, "cpu_ms", cpuMs), String.format(Locale.ROOT,
                     "prefill %s: %.1f ms for %d tokens (median of %d, %d threads; %.0f ms of CPU time per run)",
                     model, med, tokens, repeats, Parallel.threads(), cpuMs));
+            return Cli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "bandwidth", mixinStandardHelpOptions = true,
+            description = "Memory read bandwidth (GB/s): the limit of batch-1 generation, which reads every weight once per token")
+    static final class Bandwidth extends Base {
+        @Option(names = "--mb", defaultValue = "1024", description = "buffer size in MB, far above the caches (default: ${DEFAULT-VALUE})")
+        int mb;
+        @Option(names = "--passes", defaultValue = "10", description = "timed passes (default: ${DEFAULT-VALUE})")
+        int passes;
+        @Option(names = "--heap", description = "read a heap float[] instead of off-heap memory (as a mapped file)")
+        boolean heap;
+
+        @Override
+        public Integer call() {
+            if (mb < 1 || mb > 1536 || passes < 1) {
+                throw new T4jException("--mb must be in [1, 1536] and --passes >= 1");
+            }
+            MatVecBench.Result r = MatVecBench.bandwidth(mb, threads(), passes, heap);
+            report(json("bench", "bandwidth", "memory", heap ? "heap" : "off-heap", "mb", mb, "threads", r.threads(),
+                    "passes", r.passes(), "best_gb_per_s", r.bestGbPerS(), "median_gb_per_s", r.medianGbPerS()),
+                    r.toString());
+            return Cli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "matvec", mixinStandardHelpOptions = true,
+            description = "One generation matrix-vector product over off-heap weights (GB/s of weights read)")
+    static final class MatVec extends Base {
+        @Option(names = "--out", defaultValue = "3072", description = "output features (default: ${DEFAULT-VALUE})") int out;
+        @Option(names = "--in", defaultValue = "768", description = "input features (default: ${DEFAULT-VALUE})") int in;
+        @Option(names = "--weights", defaultValue = "f32", description = "f32, bf16, f16 or int8 (default: ${DEFAULT-VALUE})")
+        String weights;
+        @Option(names = "--transposed", description = "stored [in, out] (GPT-2's Conv1D layout)") boolean transposed;
+        @Option(names = "--passes", defaultValue = "200", description = "timed calls (default: ${DEFAULT-VALUE})") int passes;
+
+        @Override
+        public Integer call() {
+            if (out < 1 || in < 1 || passes < 1) {
+                throw new T4jException("--out, --in and --passes must be >= 1");
+            }
+            if (!List.of("f32", "bf16", "f16", "int8").contains(weights)) {
+                throw new T4jException("--weights must be f32, bf16, f16 or int8, got '" + weights + "'");
+            }
+            if (weights.equals("int8") && (in % 32 != 0 || transposed)) {
+                throw new T4jException("--weights int8 needs --in a multiple of 32 and no --transposed (int8 is stored row-major)");
+            }
+            MatVecBench.Result r = MatVecBench.matvec(out, in, weights, transposed, threads(), passes);
+            report(json("bench", "matvec", "weights", weights, "out", out, "in", in, "transposed", transposed,
+                    "threads", r.threads(), "passes", r.passes(), "best_gb_per_s", r.bestGbPerS(),
+                    "median_gb_per_s", r.medianGbPerS()), r.toString());
             return Cli.EXIT_OK;
         }
     }

@@ -75,6 +75,11 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "worker threads, 0 = all cores")
     int threads;
 
+    @Option(names = "--weights", defaultValue = "stored", paramLabel = "FORMAT",
+            description = "stored (as in the checkpoint: f32, bf16 or f16) or int8 (quantised on load, one scale per"
+                    + " 32 weights: faster, slightly different logits)")
+    String weights;
+
     @Option(names = "--format", defaultValue = "text", paramLabel = "FORMAT",
             description = "text (ids on one line, then the text if there is a tokenizer) or json")
     String format;
@@ -104,7 +109,7 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new T4jException("give the prompt with --prompt-ids or --prompt");
         }
         SamplingParams params = new SamplingParams(temperature, topK, topP);
-        LoadedModel loaded = LoadedModel.open(model);
+        LoadedModel loaded = LoadedModel.open(model, weights);
         int[] ids = prompt.ids(loaded);
         PrintWriter err = spec.commandLine().getErr();
         if (ids.length > loaded.model().contextLength()) {

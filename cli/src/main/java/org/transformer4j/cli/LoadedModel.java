@@ -14,6 +14,14 @@ import org.transformer4j.tokenizer.Tokenizer;
 
 /** A model directory opened for generation: the model and, when the directory has one, its tokenizer. */
 record LoadedModel(Path dir, CausalLM model, Optional<Tokenizer> tokenizer) {
+    /** Opens a model and applies a {@code --weights} choice ("stored" or "int8", see WeightQuantizer). */
+    static LoadedModel open(Path dir, String weights) throws IOException {
+        org.transformer4j.generate.WeightQuantizer.check(weights);
+        LoadedModel m = open(dir);
+        org.transformer4j.generate.WeightQuantizer.apply(m.model(), weights);
+        return m;
+    }
+
     static LoadedModel open(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             throw new T4jException(dir + ": no such model directory");

@@ -8,7 +8,7 @@ import org.transformer4j.tensor.WeightStorage;
 
 /**
  * Inference kernels over read-only {@link WeightStorage} (weights left in the mapped checkpoint, float32, bfloat16
- * or half): y = x·Wᵀ for a Linear weight W of logical shape [out, in], and row gathers for embeddings.
+ * or half, or quantised to int8 on load): y = x·Wᵀ for a Linear weight W of logical shape [out, in], and row gathers for embeddings.
  *
  * <ul>
  *   <li>A few rows of x (generation, m <= {@link #MATVEC_ROWS}): matrix-vector products that read every weight
@@ -105,7 +105,7 @@ public final class WeightKernels {
         Parallel.forRange((n + grain - 1) / grain, 2, (c0, c1) -> {
             int from = c0 * grain;
             int to = Math.min(n, c1 * grain);
-            WeightMatVec.widen16(w, first + from, to - from, dst, d + from);
+            WeightMatVec.widen(w, first + from, to - from, dst, d + from);
         });
     }
 
@@ -133,11 +133,7 @@ public final class WeightKernels {
         }
         for (int i = 0; i < ids.length; i++) {
             long first = (long) ids[i] * dim;
-            if (table.format() == WeightStorage.Format.F32) {
-                MemorySegment.copy(table.segment(), F32_LE, 4 * first, y, i * dim, dim);
-            } else {
-                WeightMatVec.widen16(table, first, dim, y, i * dim);
-            }
+            WeightMatVec.widen(table, first, dim, y, i * dim);
         }
     }
 }

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
@@ -30,7 +31,11 @@ import org.transformer4j.tensor.WeightStorage;
  *   <li>{@link #rows}: W stored [out, in]. Each output is a dot product along a stored row; four rows share each
  *       load of x. Threads split the rows.</li>
  *   <li>{@link #columns}: W stored transposed, [in, out] (GPT-2's Conv1D). y += x[p] · W_stored[p, :] for p
- *       ascending, four stored rows per pass over a segment of y that stays in L1. Threads split the columns.</li>
+ *       ascending, four stored rows per pass over a segment of y that stays in L1/L2. The stored rows are cut
+ *       into {@link #PARTS} fixed parts; threads take whole parts (each streams contiguous memory) and the
+ *       partial sums are added in a fixed order.</li>
+ *   <li>INT8 (always [out, in]): four rows per pass; per group of 32 the products are summed in one vector, then
+ *       scaled and added to the row's sum.</li>
  * </ul>
  * Summation order depends only on the sizes, so results are identical for any thread count.
  */
@@ -43,6 +48,7 @@ final class WeightMatVec {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfFloat F32_NATIVE = ValueLayout.JAVA_FLOAT_UNALIGNED;
     /** Minimum multiply-adds per parallel chunk: below this the hand-off costs more than it saves. */
     private static final long MIN_CHUNK_FMAS = 1L << 15;
     /** Columns per segment in {@link #columns}: the y segment (4 KB) and four widened rows (16 KB) stay in L1. */
@@ -147,6 +153,7 @@ final class WeightMatVec {
             case F32 -> rowsF32(m, in, out, x, w.segment(), y);
             case BF16 -> rowsBf16(m, in, out, x, w.segment(), y);
             case F16 -> rowsScratch(m, in, out, x, w, y);
+            case INT8 -> rowsInt8(m, in, out, x, w, y);
         }
     }
 
@@ -155,6 +162,7 @@ final class WeightMatVec {
         switch (w.format()) {
             case F32, BF16 -> columnsDirect(m, in, out, x, w, y);
             case F16 -> columnsScratch(m, in, out, x, w, y);
+            case INT8 -> throw new IllegalArgumentException("int8 storage is never transposed");
         }
     }
 
@@ -207,12 +215,24 @@ final class WeightMatVec {
 
     // ---- bfloat16, rows layout: even/odd lanes --------------------------------------------------------------
 
+    private static final ThreadLocal<float[]> X_EVEN = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> X_ODD = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static float[] scratch(ThreadLocal<float[]> local, int n) {
+        float[] b = local.get();
+        if (b.length < n) {
+            b = new float[n];
+            local.set(b);
+        }
+        return b;
+    }
+
     private static void rowsBf16(int m, int in, int out, float[] x, MemorySegment s, float[] y) {
         int block = 2 * L;
         int kv = in - in % block; // elements covered by whole 2L blocks; the rest is a scalar tail
         int half = kv / 2;
-        float[] xe = new float[Math.max(1, m * half)];
-        float[] xo = new float[Math.max(1, m * half)];
+        float[] xe = scratch(X_EVEN, Math.max(1, m * half)); // the caller's: no allocation per token
+        float[] xo = scratch(X_ODD, Math.max(1, m * half));
         for (int i = 0; i < m; i++) {
             for (int t = 0; t < half; t++) {
                 xe[i * half + t] = x[i * in + 2 * t];
@@ -224,12 +244,56 @@ final class WeightMatVec {
             for (int q = q0; q < q1; q++) {
                 int j = q * 4;
                 for (int i = 0; i < m; i++) {
-                    for (int jj = j; jj < Math.min(out, j + 4); jj++) {
-                        y[i * out + jj] = dotBf16(in, kv, xe, xo, i * half, x, i * in, s, (long) jj * in);
+                    if (j + 4 <= out) {
+                        dot4Bf16(in, kv, xe, xo, i * half, x, i * in, s, (long) j * in, y, i * out + j);
+                    } else {
+                        for (int jj = j; jj < out; jj++) {
+                            y[i * out + jj] = dotBf16(in, kv, xe, xo, i * half, x, i * in, s, (long) jj * in);
+                        }
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Four bfloat16 rows (the first starting at element e) against x, each exactly as {@link #dotBf16} sums it:
+     * eight independent accumulators keep the FMA units busy (one row alone waits on its two FMA chains: it ran
+     * at about half the in-cache speed of float32).
+     */
+    private static void dot4Bf16(int k, int kv, float[] xe, float[] xo, int hi, float[] x, int xi, MemorySegment s,
+                                 long e, float[] y, int yi) {
+        FloatVector e0 = FloatVector.zero(S), o0 = e0, e1 = e0, o1 = e0, e2 = e0, o2 = e0, e3 = e0, o3 = e0;
+        long b0 = 2 * e, b1 = b0 + 2L * k, b2 = b1 + 2L * k, b3 = b2 + 2L * k;
+        for (int p = 0; p < kv; p += 2 * L) {
+            int t = hi + p / 2;
+            FloatVector xev = FloatVector.fromArray(S, xe, t), xov = FloatVector.fromArray(S, xo, t);
+            long o = 2L * p;
+            IntVector v0 = IntVector.fromMemorySegment(SI, s, b0 + o, LE);
+            IntVector v1 = IntVector.fromMemorySegment(SI, s, b1 + o, LE);
+            IntVector v2 = IntVector.fromMemorySegment(SI, s, b2 + o, LE);
+            IntVector v3 = IntVector.fromMemorySegment(SI, s, b3 + o, LE);
+            e0 = v0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xev, e0);
+            o0 = v0.and(0xFFFF0000).reinterpretAsFloats().fma(xov, o0);
+            e1 = v1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xev, e1);
+            o1 = v1.and(0xFFFF0000).reinterpretAsFloats().fma(xov, o1);
+            e2 = v2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xev, e2);
+            o2 = v2.and(0xFFFF0000).reinterpretAsFloats().fma(xov, o2);
+            e3 = v3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xev, e3);
+            o3 = v3.and(0xFFFF0000).reinterpretAsFloats().fma(xov, o3);
+        }
+        float r0 = Lanes.sum(e0.add(o0)), r1 = Lanes.sum(e1.add(o1)), r2 = Lanes.sum(e2.add(o2)), r3 = Lanes.sum(e3.add(o3));
+        for (int p = kv; p < k; p++) {
+            float xv = x[xi + p];
+            r0 = Math.fma(bf16s(s, e + p), xv, r0);
+            r1 = Math.fma(bf16s(s, e + k + p), xv, r1);
+            r2 = Math.fma(bf16s(s, e + 2L * k + p), xv, r2);
+            r3 = Math.fma(bf16s(s, e + 3L * k + p), xv, r3);
+        }
+        y[yi] = r0;
+        y[yi + 1] = r1;
+        y[yi + 2] = r2;
+        y[yi + 3] = r3;
     }
 
     /**
@@ -254,78 +318,307 @@ final class WeightMatVec {
         return r;
     }
 
-    // ---- float32 and bfloat16, columns layout ---------------------------------------------------------------
+    // ---- int8 (one scale per group of 32 along a row), rows layout -------------------------------------------
 
-    private static void columnsDirect(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
-        int vectors = (out + L - 1) / L;
-        MemorySegment s = w.segment();
-        boolean bf16 = w.format() == WeightStorage.Format.BF16;
-        Parallel.forRange(vectors, grain((long) m * in * L), (v0, v1) -> {
-            int c1 = Math.min(out, v1 * L);
-            float[] acc = bf16 ? new float[SEGMENT] : null;
-            for (int j0 = v0 * L; j0 < c1; j0 += SEGMENT) {
-                int width = Math.min(SEGMENT, c1 - j0);
-                if (bf16) {
-                    segmentBf16(m, in, out, x, s, y, j0, width, acc);
-                } else {
-                    for (int i = 0; i < m; i++) {
-                        java.util.Arrays.fill(y, i * out + j0, i * out + j0 + width, 0f);
+    private static final VectorSpecies<Byte> SB = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 4)));
+
+    /**
+     * Whether int8 is widened from 32-bit lanes (each holding four weights, taken apart with two shifts) rather
+     * than with a byte-to-float conversion of every 8-byte piece: needs a group to be whole blocks of 4L weights.
+     */
+    static final boolean I8_LANES = WeightStorage.GROUP % (4 * L) == 0 && !Boolean.getBoolean("t4j.int8Convert");
+
+    private static void rowsInt8(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        if (I8_LANES) {
+            rowsInt8Lanes(m, in, out, x, w, y);
+            return;
+        }
+        MemorySegment q = w.segment(), sc = w.scales();
+        int quads = (out + 3) / 4;
+        Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
+            for (int qd = q0; qd < q1; qd++) {
+                int j = qd * 4;
+                for (int i = 0; i < m; i++) {
+                    if (j + 4 <= out) {
+                        dot4Int8(in, x, i * in, q, sc, j, y, i * out + j);
+                    } else {
+                        for (int jj = j; jj < out; jj++) {
+                            y[i * out + jj] = dot1Int8(in, x, i * in, q, sc, (long) jj * in);
+                        }
                     }
-                    segmentF32(m, in, out, x, s, y, j0, width);
                 }
             }
         });
     }
 
-    private static void segmentF32(int m, int in, int out, float[] x, MemorySegment s, float[] y, int j0, int width) {
+    private static final ThreadLocal<float[]> X_LANES = ThreadLocal.withInitial(() -> new float[0]);
+
+    /**
+     * int8 from 32-bit lanes: a block of 4L weights is loaded as L ints; weight 4i + k of the block sits in byte k
+     * of lane i, so shifting it to the top and arithmetic-shifting back by 24 gives L weights (sign-extended)
+     * at a time. x is reordered once per call to match (xl[block + k·L + i] = x[block + 4i + k]).
+     */
+    private static void rowsInt8Lanes(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        MemorySegment q = w.segment(), sc = w.scales();
+        float[] xl = X_LANES.get();
+        if (xl.length < m * in) {
+            xl = new float[m * in];
+            X_LANES.set(xl);
+        }
+        int blk = 4 * L;
+        for (int i = 0; i < m * in; i += blk) {
+            for (int k = 0; k < 4; k++) {
+                for (int t = 0; t < L; t++) {
+                    xl[i + k * L + t] = x[i + 4 * t + k];
+                }
+            }
+        }
+        float[] xs = xl;
+        int quads = (out + 3) / 4;
+        Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
+            for (int qd = q0; qd < q1; qd++) {
+                int j = qd * 4;
+                for (int i = 0; i < m; i++) {
+                    if (j + 4 <= out) {
+                        dot4Int8Lanes(in, xs, i * in, q, sc, j, y, i * out + j);
+                    } else {
+                        for (int jj = j; jj < out; jj++) {
+                            y[i * out + jj] = dot1Int8Lanes(in, xs, i * in, q, sc, (long) jj * in);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** Weights 4i + k (i < L) of the 4L int8 weights packed in v, as floats. */
+    private static FloatVector byteK(IntVector v, int k) {
+        IntVector top = k == 3 ? v : v.lanewise(VectorOperators.LSHL, 24 - 8 * k);
+        return (FloatVector) top.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+    }
+
+    private static void dot4Int8Lanes(int k, float[] xl, int xi, MemorySegment q, MemorySegment sc, int j, float[] y,
+                                      int yi) {
+        long b0 = (long) j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+        long g0 = b0 / WeightStorage.GROUP * 4, gs = (long) k / WeightStorage.GROUP * 4;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        for (int p = 0; p < k; p += WeightStorage.GROUP) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int t = p; t < p + WeightStorage.GROUP; t += 4 * L) {
+                IntVector v0 = IntVector.fromMemorySegment(SI, q, b0 + t, LE);
+                IntVector v1 = IntVector.fromMemorySegment(SI, q, b1 + t, LE);
+                IntVector v2 = IntVector.fromMemorySegment(SI, q, b2 + t, LE);
+                IntVector v3 = IntVector.fromMemorySegment(SI, q, b3 + t, LE);
+                for (int kk = 0; kk < 4; kk++) {
+                    FloatVector xv = FloatVector.fromArray(S, xl, xi + t + kk * L);
+                    a0 = byteK(v0, kk).fma(xv, a0);
+                    a1 = byteK(v1, kk).fma(xv, a1);
+                    a2 = byteK(v2, kk).fma(xv, a2);
+                    a3 = byteK(v3, kk).fma(xv, a3);
+                }
+            }
+            long g = g0 + (long) p / WeightStorage.GROUP * 4;
+            s0 = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g)), s0);
+            s1 = a1.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + gs)), s1);
+            s2 = a2.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 2 * gs)), s2);
+            s3 = a3.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 3 * gs)), s3);
+        }
+        y[yi] = Lanes.sum(s0);
+        y[yi + 1] = Lanes.sum(s1);
+        y[yi + 2] = Lanes.sum(s2);
+        y[yi + 3] = Lanes.sum(s3);
+    }
+
+    /** One row of {@link #dot4Int8Lanes}, in the same order. */
+    private static float dot1Int8Lanes(int k, float[] xl, int xi, MemorySegment q, MemorySegment sc, long e) {
+        FloatVector s0 = FloatVector.zero(S);
+        for (int p = 0; p < k; p += WeightStorage.GROUP) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int t = p; t < p + WeightStorage.GROUP; t += 4 * L) {
+                IntVector v0 = IntVector.fromMemorySegment(SI, q, e + t, LE);
+                for (int kk = 0; kk < 4; kk++) {
+                    a0 = byteK(v0, kk).fma(FloatVector.fromArray(S, xl, xi + t + kk * L), a0);
+                }
+            }
+            s0 = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, (e + p) / WeightStorage.GROUP * 4)), s0);
+        }
+        return Lanes.sum(s0);
+    }
+
+    /** Lanes of int8 weights at byte offset {@code off}, widened to float (exact: |q| <= 127). */
+    private static FloatVector i8(MemorySegment q, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(SB, q, off, LE).convertShape(VectorOperators.B2F, S, 0);
+    }
+
+    /**
+     * Four int8 rows j..j+3 against x: per group of 32, the 32 products of each row are summed in one vector
+     * (in lane order, fixed), then multiplied by the row's group scale and added to the row's accumulator.
+     */
+    private static void dot4Int8(int k, float[] x, int xi, MemorySegment q, MemorySegment sc, int j, float[] y, int yi) {
+        long b0 = (long) j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
+        long g0 = b0 / WeightStorage.GROUP * 4, gs = (long) k / WeightStorage.GROUP * 4;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        for (int p = 0; p < k; p += WeightStorage.GROUP) {
+            FloatVector xv = FloatVector.fromArray(S, x, xi + p);
+            FloatVector a0 = i8(q, b0 + p).mul(xv), a1 = i8(q, b1 + p).mul(xv);
+            FloatVector a2 = i8(q, b2 + p).mul(xv), a3 = i8(q, b3 + p).mul(xv);
+            for (int t = L; t < WeightStorage.GROUP; t += L) {
+                xv = FloatVector.fromArray(S, x, xi + p + t);
+                a0 = i8(q, b0 + p + t).fma(xv, a0);
+                a1 = i8(q, b1 + p + t).fma(xv, a1);
+                a2 = i8(q, b2 + p + t).fma(xv, a2);
+                a3 = i8(q, b3 + p + t).fma(xv, a3);
+            }
+            long g = g0 + (long) p / WeightStorage.GROUP * 4;
+            s0 = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g)), s0);
+            s1 = a1.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + gs)), s1);
+            s2 = a2.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 2 * gs)), s2);
+            s3 = a3.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 3 * gs)), s3);
+        }
+        y[yi] = Lanes.sum(s0);
+        y[yi + 1] = Lanes.sum(s1);
+        y[yi + 2] = Lanes.sum(s2);
+        y[yi + 3] = Lanes.sum(s3);
+    }
+
+    /** One int8 row starting at element e, in the same order as a row of {@link #dot4Int8}. */
+    private static float dot1Int8(int k, float[] x, int xi, MemorySegment q, MemorySegment sc, long e) {
+        FloatVector s0 = FloatVector.zero(S);
+        for (int p = 0; p < k; p += WeightStorage.GROUP) {
+            FloatVector a0 = i8(q, e + p).mul(FloatVector.fromArray(S, x, xi + p));
+            for (int t = L; t < WeightStorage.GROUP; t += L) {
+                a0 = i8(q, e + p + t).fma(FloatVector.fromArray(S, x, xi + p + t), a0);
+            }
+            s0 = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, (e + p) / WeightStorage.GROUP * 4)), s0);
+        }
+        return Lanes.sum(s0);
+    }
+
+    /** dst[d .. d + n) = int8 elements [first, first + n) times their scales (as {@link WeightStorage#load}). */
+    static void widenInt8(WeightStorage w, long first, int n, float[] dst, int d) {
+        MemorySegment q = w.segment(), sc = w.scales();
+        for (int j = 0; j < n; j++) {
+            long e = first + j;
+            dst[d + j] = sc.get(F32_NATIVE, e / WeightStorage.GROUP * 4) * q.get(ValueLayout.JAVA_BYTE, e);
+        }
+    }
+
+    // ---- float32 and bfloat16, columns layout ---------------------------------------------------------------
+    //
+    // W is stored [in, out]: stored row p holds the weights that x[p] multiplies. The contracted dimension is cut
+    // into PARTS contiguous ranges of stored rows; each part adds x[p]·W[p, :] for its p (ascending) into a partial
+    // y of its own, and threads take whole parts, so every thread streams one contiguous region of memory.
+    // (Splitting the columns between threads instead, as before, left each thread reading short pieces of every
+    // row: ~40% more time per byte than the rows layout in a profile of GPT-2 generation.) The parts depend on
+    // the sizes only and are summed in a fixed order, y = ((part0 + part1) + part2) + part3, so results do not
+    // depend on the thread count.
+
+    /** Parts of the contracted dimension in {@link #columnsDirect} (when in >= 16 · PARTS). */
+    static final int PARTS = 4;
+    /** Columns of a y segment in {@link #columnsDirect}: a whole row of every GPT-2 124M matrix (12 KB of y). */
+    private static final int DIRECT_SEGMENT = 3072;
+    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> EVEN_ODD = ThreadLocal.withInitial(() -> new float[DIRECT_SEGMENT]);
+
+    private static float[] partials(int n) {
+        float[] b = PARTIALS.get();
+        if (b.length < n) {
+            b = new float[n];
+            PARTIALS.set(b);
+        }
+        return b;
+    }
+
+    private static void columnsDirect(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
+        MemorySegment s = w.segment();
+        boolean bf16 = w.format() == WeightStorage.Format.BF16;
+        int parts = in >= PARTS * 16 ? PARTS : 1;
+        int quads = in / 4; // parts start on multiples of 4 stored rows; the last one also takes in % 4
+        int size = m * out;
+        float[] partial = parts > 1 ? partials((parts - 1) * size) : y;
+        Parallel.forRange(parts, grain((long) m * out * (in / parts)), (c0, c1) -> {
+            float[] acc = bf16 ? EVEN_ODD.get() : null;
+            for (int part = c0; part < c1; part++) {
+                int p0 = Parallel.chunkStart(quads, parts, part) * 4;
+                int p1 = part == parts - 1 ? in : Parallel.chunkStart(quads, parts, part + 1) * 4;
+                float[] dst = part == 0 ? y : partial;
+                int db = part == 0 ? 0 : (part - 1) * size;
+                for (int j0 = 0; j0 < out; j0 += DIRECT_SEGMENT) {
+                    int width = Math.min(DIRECT_SEGMENT, out - j0);
+                    if (bf16) {
+                        segmentBf16(m, in, out, x, s, dst, db, j0, width, p0, p1, acc);
+                    } else {
+                        segmentF32(m, in, out, x, s, dst, db, j0, width, p0, p1);
+                    }
+                }
+            }
+        });
+        for (int part = 1; part < parts; part++) {
+            int pb = (part - 1) * size;
+            int j = 0;
+            for (int end = S.loopBound(size); j < end; j += L) {
+                FloatVector.fromArray(S, y, j).add(FloatVector.fromArray(S, partial, pb + j)).intoArray(y, j);
+            }
+            for (; j < size; j++) {
+                y[j] += partial[pb + j];
+            }
+        }
+    }
+
+    /** dst[db + i·out + j] = Σ_{p0 <= p < p1} x[i, p] · W_stored[p, j] for j in [j0, j0 + width). */
+    private static void segmentF32(int m, int in, int out, float[] x, MemorySegment s, float[] dst, int db, int j0,
+                                   int width, int p0, int p1) {
+        for (int i = 0; i < m; i++) {
+            java.util.Arrays.fill(dst, db + i * out + j0, db + i * out + j0 + width, 0f);
+        }
         int full = S.loopBound(width);
-        int p = 0;
-        for (; p + 4 <= in; p += 4) {
+        int p = p0;
+        for (; p + 4 <= p1; p += 4) {
             long r0 = 4L * ((long) p * out + j0), r1 = r0 + 4L * out, r2 = r1 + 4L * out, r3 = r2 + 4L * out;
             for (int i = 0; i < m; i++) {
                 FloatVector x0 = FloatVector.broadcast(S, x[i * in + p]);
                 FloatVector x1 = FloatVector.broadcast(S, x[i * in + p + 1]);
                 FloatVector x2 = FloatVector.broadcast(S, x[i * in + p + 2]);
                 FloatVector x3 = FloatVector.broadcast(S, x[i * in + p + 3]);
-                int yi = i * out + j0;
+                int yi = db + i * out + j0;
                 for (int j = 0; j < full; j += L) {
                     long o = 4L * j;
-                    FloatVector acc = FloatVector.fromArray(S, y, yi + j);
+                    FloatVector acc = FloatVector.fromArray(S, dst, yi + j);
                     acc = f32(s, r0 + o).fma(x0, acc);
                     acc = f32(s, r1 + o).fma(x1, acc);
                     acc = f32(s, r2 + o).fma(x2, acc);
                     acc = f32(s, r3 + o).fma(x3, acc);
-                    acc.intoArray(y, yi + j);
+                    acc.intoArray(dst, yi + j);
                 }
             }
         }
-        for (; p < in; p++) {
+        for (; p < p1; p++) {
             long r0 = 4L * ((long) p * out + j0);
             for (int i = 0; i < m; i++) {
                 FloatVector x0 = FloatVector.broadcast(S, x[i * in + p]);
-                int yi = i * out + j0;
+                int yi = db + i * out + j0;
                 for (int j = 0; j < full; j += L) {
-                    f32(s, r0 + 4L * j).fma(x0, FloatVector.fromArray(S, y, yi + j)).intoArray(y, yi + j);
+                    f32(s, r0 + 4L * j).fma(x0, FloatVector.fromArray(S, dst, yi + j)).intoArray(dst, yi + j);
                 }
             }
         }
-        columnTail(WeightStorage.Format.F32, m, in, out, x, s, y, j0 + full, width - full);
+        columnTail(WeightStorage.Format.F32, m, in, out, x, s, dst, db, j0 + full, width - full, p0, p1);
     }
 
     /**
-     * bfloat16 columns [j0, j0 + width): whole 2L-column blocks accumulate in {@code acc} in even/odd order (block b
-     * holds columns 2i of the block in its first L floats, 2i + 1 in the next L), then are put back in order; the
-     * remaining columns are scalar. Each column is summed over p ascending either way.
+     * bfloat16 columns [j0, j0 + width), stored rows [p0, p1): whole 2L-column blocks accumulate in {@code acc} in
+     * even/odd order (block b holds columns 2i of the block in its first L floats, 2i + 1 in the next L), then are
+     * put back in order into dst; the remaining columns are scalar. Each column is summed over p ascending.
      */
-    private static void segmentBf16(int m, int in, int out, float[] x, MemorySegment s, float[] y, int j0, int width,
-                                    float[] acc) {
+    private static void segmentBf16(int m, int in, int out, float[] x, MemorySegment s, float[] dst, int db, int j0,
+                                    int width, int p0, int p1, float[] acc) {
         int block = 2 * L;
         int wv = width - width % block;
         for (int i = 0; i < m; i++) {
             java.util.Arrays.fill(acc, 0, wv, 0f);
             int xi = i * in;
-            int p = 0;
-            for (; p + 2 <= in; p += 2) {
+            int p = p0;
+            for (; p + 2 <= p1; p += 2) {
                 FloatVector x0 = FloatVector.broadcast(S, x[xi + p]);
                 FloatVector x1 = FloatVector.broadcast(S, x[xi + p + 1]);
                 long r0 = 2L * ((long) p * out + j0);
@@ -343,7 +636,7 @@ final class WeightMatVec {
                     od.intoArray(acc, j + L);
                 }
             }
-            for (; p < in; p++) {
+            for (; p < p1; p++) {
                 FloatVector x0 = FloatVector.broadcast(S, x[xi + p]);
                 long r0 = 2L * ((long) p * out + j0);
                 for (int j = 0; j < wv; j += block) {
@@ -354,27 +647,27 @@ final class WeightMatVec {
                             .intoArray(acc, j + L);
                 }
             }
-            int yi = i * out + j0;
+            int yi = db + i * out + j0;
             for (int j = 0; j < wv; j += block) {
                 for (int t = 0; t < L; t++) {
-                    y[yi + j + 2 * t] = acc[j + t];
-                    y[yi + j + 2 * t + 1] = acc[j + L + t];
+                    dst[yi + j + 2 * t] = acc[j + t];
+                    dst[yi + j + 2 * t + 1] = acc[j + L + t];
                 }
             }
         }
-        columnTail(WeightStorage.Format.BF16, m, in, out, x, s, y, j0 + wv, width - wv);
+        columnTail(WeightStorage.Format.BF16, m, in, out, x, s, dst, db, j0 + wv, width - wv, p0, p1);
     }
 
-    /** Columns [j0, j0 + n) past the last whole vector, scalar, in the same order (p ascending). */
+    /** Columns [j0, j0 + n) past the last whole vector, scalar, in the same order (p ascending over [p0, p1)). */
     private static void columnTail(WeightStorage.Format f, int m, int in, int out, float[] x, MemorySegment s,
-                                   float[] y, int j0, int n) {
+                                   float[] dst, int db, int j0, int n, int p0, int p1) {
         for (int i = 0; i < m; i++) {
             for (int j = j0; j < j0 + n; j++) {
                 float acc = 0f;
-                for (int p = 0; p < in; p++) {
+                for (int p = p0; p < p1; p++) {
                     acc = Math.fma(scalar(f, s, (long) p * out + j), x[i * in + p], acc);
                 }
-                y[i * out + j] = acc;
+                dst[db + i * out + j] = acc;
             }
         }
     }
@@ -390,6 +683,7 @@ final class WeightMatVec {
                 case F32 -> f32(s, 4 * o);
                 case BF16 -> bf16(s, 2 * o);
                 case F16 -> f16(s, 2 * o);
+                case INT8 -> throw new IllegalArgumentException("int8 has its own kernels");
             };
             acc = wv.fma(xv, acc);
         }
@@ -405,6 +699,7 @@ final class WeightMatVec {
             case F32 -> f32s(s, i);
             case BF16 -> bf16s(s, i);
             case F16 -> f16s(s, i);
+            case INT8 -> throw new IllegalArgumentException("int8 has its own kernels");
         };
     }
 
@@ -412,10 +707,10 @@ final class WeightMatVec {
 
     /** dst[d .. d + n) = stored elements [first, first + n) widened to float32, any format. */
     static void widen(WeightStorage w, long first, int n, float[] dst, int d) {
-        if (w.format() == WeightStorage.Format.F32) {
-            MemorySegment.copy(w.segment(), F32_LE, 4 * first, dst, d, n);
-        } else {
-            widen16(w, first, n, dst, d);
+        switch (w.format()) {
+            case F32 -> MemorySegment.copy(w.segment(), F32_LE, 4 * first, dst, d, n);
+            case INT8 -> widenInt8(w, first, n, dst, d);
+            default -> widen16(w, first, n, dst, d);
         }
     }
 

@@ -24,8 +24,12 @@ import org.transformer4j.tensor.WeightStorage.Format;
  * so this checks "widen, then compute in float32".
  */
 class WeightKernelsTest {
-    /** [in, out]: single element, below one vector, exactly one vector, odd sizes with tails, a 4-row remainder. */
-    private static final int[][] SIZES = {{1, 1}, {7, 5}, {8, 8}, {37, 29}, {129, 67}};
+    /**
+     * [in, out]: single element, below one vector, exactly one vector, odd sizes with tails, a 4-row remainder;
+     * in >= 64 splits the columns layout into its 4 parts (in = 129: the last part takes the odd row), and
+     * out = 3100 runs past one y segment of the columns layout.
+     */
+    private static final int[][] SIZES = {{1, 1}, {7, 5}, {8, 8}, {37, 29}, {129, 67}, {70, 3100}};
     /** 1 and 4 rows: matrix-vector loops (4 = the most they take); 3: an odd count; 9: the blocked GEMM path. */
     private static final int[] ROWS = {1, 3, 4, 9};
 
@@ -59,7 +63,7 @@ class WeightKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Format.class)
+    @EnumSource(value = Format.class, names = {"F32", "BF16", "F16"})
     void linearMatchesWidenedProductInBothLayoutsAndThreadCounts(Format f) {
         SplittableRandom rng = new SplittableRandom(f.ordinal());
         for (boolean transposed : new boolean[] {false, true}) {
@@ -110,6 +114,91 @@ class WeightKernelsTest {
         }
     }
 
+    /**
+     * int8: quantisation error per element within half a step of its group (the rounding bound), and the kernels
+     * (matrix-vector and blocked) against a double product of the dequantised values. The kernel sums each group
+     * of 32 products in float32, scales it once and adds it to the row's sum: every rounding is then at most u
+     * relative on a partial sum bounded by Σ|x_p·w_p| (the scale is exact in the dequantised value), so the same
+     * 4·in·u·Σ|x_p·w_p| bound as for float32 applies.
+     */
+    @Test
+    void int8QuantisesWithinHalfAStepAndLinearMatchesTheDequantisedProduct() {
+        SplittableRandom rng = new SplittableRandom(8);
+        int[][] sizes = {{32, 1}, {32, 7}, {64, 4}, {96, 37}, {768, 9}};
+        for (int[] size : sizes) {
+            int in = size[0];
+            int out = size[1];
+            float[] v = new float[in * out];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) ((rng.nextDouble() * 2 - 1) * (i % 64 == 5 ? 10 : 1)); // an outlier in some groups
+            }
+            v[0] = 0f;
+            for (boolean transposed : new boolean[] {false, true}) {
+                float[] stored = transposed ? transpose(v, out, in) : v;
+                WeightStorage q = WeightStorage.quantizeInt8(WeightStorage.ofFloats(stored, transposed), out, in);
+                assertThat(q.transposed()).isFalse();
+                float[] deq = new float[v.length];
+                for (int r = 0; r < out; r++) {
+                    for (int g = 0; g < in; g += WeightStorage.GROUP) {
+                        float max = 0f;
+                        for (int c = g; c < g + WeightStorage.GROUP; c++) {
+                            max = Math.max(max, Math.abs(v[r * in + c]));
+                        }
+                        float step = max / 127f;
+                        for (int c = g; c < g + WeightStorage.GROUP; c++) {
+                            deq[r * in + c] = q.load((long) r * in + c);
+                            assertThat(Math.abs(deq[r * in + c] - v[r * in + c]))
+                                    .as("[%d, %d] of [%d, %d]", r, c, out, in).isLessThanOrEqualTo(step * 0.5f * 1.0001f);
+                        }
+                    }
+                }
+                for (int m : ROWS) {
+                    float[] x = new float[m * in];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) (rng.nextDouble() * 2 - 1);
+                    }
+                    float[][] results = new float[2][];
+                    for (int threads = 1; threads <= 2; threads++) {
+                        Parallel.setThreads(threads);
+                        float[] y = new float[m * out];
+                        java.util.Arrays.fill(y, Float.NaN);
+                        WeightKernels.linear(m, in, out, x, q, y);
+                        results[threads - 1] = y;
+                    }
+                    assertThat(results[1]).as("1 and 2 threads give identical bits").isEqualTo(results[0]);
+                    float[] blocked = new float[m * out];
+                    WeightKernels.blocked(m, in, out, x, q, blocked, 2 * in + 1);
+                    for (float[] y : new float[][] {results[0], blocked}) {
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < out; j++) {
+                                double exact = 0;
+                                double magnitude = 0;
+                                for (int p = 0; p < in; p++) {
+                                    exact += (double) x[i * in + p] * deq[j * in + p];
+                                    magnitude += Math.abs((double) x[i * in + p] * deq[j * in + p]);
+                                }
+                                double tol = 4.0 * in * 0x1p-24 * magnitude + 1e-30;
+                                assertThat(Math.abs(y[i * out + j] - exact)).as("int8 in=%d out=%d m=%d at (%d, %d)",
+                                        in, out, m, i, j).isLessThanOrEqualTo(tol);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(WeightStorage.canQuantizeInt8(4, 33)).isFalse();
+    }
+
+    private static float[] transpose(float[] w, int rows, int cols) {
+        float[] t = new float[w.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = w[r * cols + c];
+            }
+        }
+        return t;
+    }
+
     @Test
     void widening16BitIsExactForEveryPattern() { // every non-NaN pattern bit-exact, NaN stays NaN
         short[] all = new short[65536];
@@ -139,7 +228,7 @@ class WeightKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(Format.class)
+    @EnumSource(value = Format.class, names = {"F32", "BF16", "F16"})
     void gatherRowsCopiesTheWidenedRows(Format f) {
         int vocab = 11;
         int dim = 19;
@@ -150,6 +239,22 @@ class WeightKernelsTest {
         for (int i = 0; i < ids.length; i++) {
             for (int c = 0; c < dim; c++) {
                 assertThat(y[i * dim + c]).isEqualTo(t.values()[ids[i] * dim + c]);
+            }
+        }
+    }
+
+    @Test
+    void gatherRowsOfInt8GivesTheDequantisedRows() {
+        int vocab = 11;
+        int dim = 64;
+        Stored t = random(Format.F32, vocab * dim, false, new SplittableRandom(4));
+        WeightStorage q = WeightStorage.quantizeInt8(t.storage(), vocab, dim);
+        int[] ids = {10, 0, 3, 3, 7};
+        float[] y = new float[ids.length * dim];
+        WeightKernels.gatherRows(q, dim, ids, y);
+        for (int i = 0; i < ids.length; i++) {
+            for (int c = 0; c < dim; c++) {
+                assertThat(y[i * dim + c]).isEqualTo(q.load((long) ids[i] * dim + c));
             }
         }
     }

@@ -189,6 +189,14 @@ public final class Trainer {
      * Returns the milliseconds of each timed step.
      */
     public double[] benchmarkSteps(int warmup, int iters) {
+        return benchmarkSteps(warmup, iters, () -> {});
+    }
+
+    /**
+     * {@link #benchmarkSteps(int, int)} calling {@code onTimedStart} between the warm-up and the timed steps (to
+     * read counters such as CPU time or allocated bytes over the timed steps alone, on the same model).
+     */
+    public double[] benchmarkSteps(int warmup, int iters, Runnable onTimedStart) {
         if (cfg.threads() > 0) {
             Parallel.setThreads(cfg.threads());
         }
@@ -197,6 +205,9 @@ public final class Trainer {
         LrSchedule schedule = LrSchedule.of(cfg);
         double[] ms = new double[iters];
         for (int i = 0; i < warmup + iters; i++) {
+            if (i == warmup) {
+                onTimedStart.run();
+            }
             long t0 = System.nanoTime();
             step(task, optimizer, i, schedule.lr(i));
             if (i >= warmup) {

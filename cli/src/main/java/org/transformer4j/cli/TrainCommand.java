@@ -39,7 +39,7 @@ import picocli.CommandLine.Unmatched;
                         + "n_embd dropout bias learning_rate max_iters weight_decay beta1 beta2 grad_clip decay_lr "
                         + "warmup_iters lr_decay_iters min_lr seed threads adam_eps init_std arch mlm_probability "
                         + "n_kv_head rope_theta intermediate_size tie_word_embeddings pairs val_fraction "
-                        + "label_smoothing",
+                        + "label_smoothing rng",
                 "When the dataset directory does not exist it is prepared from 'input' with 'tokenizer' "
                         + "(by default the bundled Tiny Shakespeare, character-level).",
                 "Ctrl-C saves a checkpoint and exits; --init_from=resume continues the run exactly.",

@@ -7,13 +7,13 @@ import java.util.List;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.model.EncoderDecoder;
-import org.transformer4j.nn.DecoderCache;
 import org.transformer4j.nn.ForwardContext;
+import org.transformer4j.nn.KVCache;
 import org.transformer4j.tensor.Tensor;
 
 /**
  * Generation with an encoder-decoder: the source is encoded once, each decoder layer's cross-attention keys and
- * values are projected once into a {@link DecoderCache}, and every new token costs one cached decoder step.
+ * values are projected once into a {@link KVCache}, and every new token costs one cached decoder step.
  * Greedy decoding and sampling run a whole batch of sources together (each row stops at end-of-sequence); beam
  * search keeps numBeams rows per source and reorders the cache as beams are extended.
  *
@@ -60,7 +60,7 @@ public final class Seq2SeqGenerator {
     }
 
     /** The encoder output of the sources and a decoder cache over it. */
-    private DecoderCache start(int[][] sources, int capacity) {
+    private KVCache start(int[][] sources, int capacity) {
         Batch batch = pad(sources);
         model.train(false);
         Tensor memory = model.encode(batch.ids, sources.length, batch.len, batch.lengths, ForwardContext.INFERENCE);
@@ -77,7 +77,7 @@ public final class Seq2SeqGenerator {
         }
         int n = sources.length;
         int v = model.vocabSize();
-        DecoderCache cache = start(sources, Math.max(1, maxNewTokens));
+        KVCache cache = start(sources, Math.max(1, maxNewTokens));
         Sampler sampler = new Sampler(params, seed);
         int[][] out = new int[n][maxNewTokens];
         int[] produced = new int[n];
@@ -132,7 +132,7 @@ public final class Seq2SeqGenerator {
         int v = model.vocabSize();
         int[][] sources = new int[k][];
         Arrays.fill(sources, source);
-        DecoderCache cache = start(sources, maxNewTokens);
+        KVCache cache = start(sources, maxNewTokens);
         double[] scores = new double[k];
         Arrays.fill(scores, Double.NEGATIVE_INFINITY);
         scores[0] = 0; // all beams start identical: expand only the first, or the first step would repeat k times

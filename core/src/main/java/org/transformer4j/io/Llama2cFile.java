@@ -10,12 +10,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.function.Function;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.model.Llama;
 import org.transformer4j.model.LlamaConfig;
-import org.transformer4j.nn.LlamaBlock;
+import org.transformer4j.nn.Block;
 import org.transformer4j.tensor.Tensor;
 import org.transformer4j.tensor.WeightStorage;
 
@@ -85,15 +84,15 @@ public final class Llama2cFile {
             Llama.Trunk m = model.model;
             f.read(m.embed_tokens.weight);
             // Each per-layer tensor is stored for all layers together, in this order.
-            readLayers(f, m, l -> l.input_layernorm.weight);
-            readLayers(f, m, l -> l.self_attn.q_proj.weight);
-            readLayers(f, m, l -> l.self_attn.k_proj.weight);
-            readLayers(f, m, l -> l.self_attn.v_proj.weight);
-            readLayers(f, m, l -> l.self_attn.o_proj.weight);
-            readLayers(f, m, l -> l.post_attention_layernorm.weight);
-            readLayers(f, m, l -> l.mlp.gate_proj.weight); // w1
-            readLayers(f, m, l -> l.mlp.down_proj.weight); // w2
-            readLayers(f, m, l -> l.mlp.up_proj.weight);   // w3
+            readLayers(f, m, "input_layernorm.weight");
+            readLayers(f, m, "self_attn.q_proj.weight");
+            readLayers(f, m, "self_attn.k_proj.weight");
+            readLayers(f, m, "self_attn.v_proj.weight");
+            readLayers(f, m, "self_attn.o_proj.weight");
+            readLayers(f, m, "post_attention_layernorm.weight");
+            readLayers(f, m, "mlp.gate_proj.weight"); // w1
+            readLayers(f, m, "mlp.down_proj.weight"); // w2
+            readLayers(f, m, "mlp.up_proj.weight");   // w3
             f.read(m.norm.weight);
             f.skip(seqLen * hs); // freq_cis_real and freq_cis_imag, seqLen x hs/2 each
             if (!shared) {
@@ -105,9 +104,10 @@ public final class Llama2cFile {
         }
     }
 
-    private static void readLayers(Weights f, Llama.Trunk m, Function<LlamaBlock, Tensor> which) {
-        for (LlamaBlock layer : m.layers) {
-            f.read(which.apply(layer));
+    /** Reads parameter {@code name} (LlamaDecoderLayer's name, e.g. "self_attn.q_proj.weight") of every layer. */
+    private static void readLayers(Weights f, Llama.Trunk m, String name) {
+        for (Block layer : m.layers) {
+            f.read(layer.namedParameters().get(name));
         }
     }
 

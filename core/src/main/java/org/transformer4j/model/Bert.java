@@ -7,11 +7,11 @@ import java.util.SplittableRandom;
 
 import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
+import org.transformer4j.nn.Block;
 import org.transformer4j.nn.BlockConfig;
 import org.transformer4j.nn.Capture;
 import org.transformer4j.nn.Dropout;
 import org.transformer4j.nn.Embedding;
-import org.transformer4j.nn.EncoderLayer;
 import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.nn.LayerNorm;
 import org.transformer4j.nn.Linear;
@@ -32,7 +32,7 @@ import org.transformer4j.tensor.Tensor;
  *
  * Attention is bidirectional: every token sees every real token of its sequence; padding (on the right) is hidden
  * by {@link AttentionMask#padding}. Parameter names follow Hugging Face's BertForMaskedLM ("bert.embeddings...",
- * "cls.predictions...") except inside an encoder layer, which is the {@link EncoderLayer} every encoder family
+ * "cls.predictions...") except inside an encoder layer, which is the {@link Block} every encoder family
  * shares ("self_attn.q", "ffn.wi", "ffn_norm", ...); {@link BertFiles} renames those to "attention.self.query" and
  * friends.
  */
@@ -66,11 +66,11 @@ public final class Bert extends Module {
 
     /** The stack of post-LN encoder layers ("encoder.layer.N"). */
     public static final class Encoder extends Module {
-        public final List<EncoderLayer> layer = new ArrayList<>();
+        public final List<Block> layer = new ArrayList<>();
 
         Encoder(BertConfig c) {
             for (int i = 0; i < c.numLayers(); i++) {
-                layer.add(child("layer." + i, new EncoderLayer(block(c))));
+                layer.add(child("layer." + i, new Block(block(c))));
             }
         }
     }
@@ -214,7 +214,7 @@ public final class Bert extends Module {
         if (capture != null) {
             capture.hidden(x);
         }
-        for (EncoderLayer layer : bert.encoder.layer) {
+        for (Block layer : bert.encoder.layer) {
             x = layer.forward(x, mask, null, ctx);
             if (capture != null) {
                 capture.hidden(x);

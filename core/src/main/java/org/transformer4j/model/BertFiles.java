@@ -28,7 +28,7 @@ import org.transformer4j.tensor.Tensor;
  * "embeddings.position_ids", a saved copy of the tied decoder weight and next-sentence weights are ignored; old
  * TensorFlow-era names "LayerNorm.gamma"/"LayerNorm.beta" are accepted.
  *
- * <p>Our encoder layers are the {@link org.transformer4j.nn.EncoderLayer} every encoder family shares; its
+ * <p>Our encoder layers are the {@link org.transformer4j.nn.Block} every encoder family shares; its
  * parameters are Hugging Face's one for one (same shapes, [out, in] matrices), so reading and writing is a rename
  * ({@link #hfName}). Saving writes the BertForMaskedLM layout (BertForSequenceClassification when there is a
  * classifier), so transformers loads it.
@@ -37,7 +37,7 @@ public final class BertFiles {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
 
-    /** Our names inside an encoder layer (nn.EncoderLayer's) and the Hugging Face names they stand for. */
+    /** Our names inside an encoder layer (nn.Block's) and the Hugging Face names they stand for. */
     private static final Map<String, String> LAYER_NAMES = Map.of(
             "self_attn.q.", "attention.self.query.",
             "self_attn.k.", "attention.self.key.",

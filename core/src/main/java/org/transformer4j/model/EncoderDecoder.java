@@ -7,13 +7,12 @@ import java.util.SplittableRandom;
 
 import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
+import org.transformer4j.nn.Block;
 import org.transformer4j.nn.Capture;
-import org.transformer4j.nn.DecoderLayer;
-import org.transformer4j.nn.DecoderCache;
 import org.transformer4j.nn.Dropout;
 import org.transformer4j.nn.Embedding;
-import org.transformer4j.nn.EncoderLayer;
 import org.transformer4j.nn.ForwardContext;
+import org.transformer4j.nn.KVCache;
 import org.transformer4j.nn.Linear;
 import org.transformer4j.nn.Module;
 import org.transformer4j.nn.Norm;
@@ -62,24 +61,24 @@ public final class EncoderDecoder extends Module {
 
     /** The encoder stack: bidirectional relative positions. */
     public static final class Encoder extends Stack {
-        public final List<EncoderLayer> blocks = new ArrayList<>();
+        public final List<Block> blocks = new ArrayList<>();
 
         Encoder(Seq2SeqConfig c) {
             super(c, true);
             for (int i = 0; i < c.nEncoderLayers(); i++) {
-                blocks.add(child("blocks." + i, new EncoderLayer(c.block())));
+                blocks.add(child("blocks." + i, new Block(c.block())));
             }
         }
     }
 
     /** The decoder stack; its relative position bias is unidirectional. */
     public static final class Decoder extends Stack {
-        public final List<DecoderLayer> blocks = new ArrayList<>();
+        public final List<Block> blocks = new ArrayList<>();
 
         Decoder(Seq2SeqConfig c) {
             super(c, false);
             for (int i = 0; i < c.nDecoderLayers(); i++) {
-                blocks.add(child("blocks." + i, new DecoderLayer(c.block())));
+                blocks.add(child("blocks." + i, Block.withCrossAttention(c.block())));
             }
         }
     }
@@ -227,7 +226,7 @@ public final class EncoderDecoder extends Module {
         }
         AttentionMask mask = sourceMask(sourceLengths);
         Tensor bias = encoder.relative_attention_bias == null ? null : encoder.relative_attention_bias.forward(0, srcLen, srcLen);
-        for (EncoderLayer block : encoder.blocks) {
+        for (Block block : encoder.blocks) {
             x = block.forward(x, mask, bias, ctx);
             if (capture != null) {
                 capture.hidden(x);
@@ -250,7 +249,7 @@ public final class EncoderDecoder extends Module {
         }
         AttentionMask crossMask = sourceMask(sourceLengths);
         Tensor bias = decoder.relative_attention_bias == null ? null : decoder.relative_attention_bias.forward(0, tgtLen, tgtLen);
-        for (DecoderLayer block : decoder.blocks) {
+        for (Block block : decoder.blocks) {
             y = block.forward(y, memory, bias, crossMask, ctx, crossCapture);
             if (capture != null) {
                 capture.hidden(y);
@@ -291,9 +290,9 @@ public final class EncoderDecoder extends Module {
      * A decoder cache for the memory [B, S, C] of {@link #encode}: each layer's cross-attention keys and values
      * are projected here, once, and room is made for {@code capacity} decoded positions.
      */
-    public DecoderCache startDecoding(Tensor memory, int[] sourceLengths, int capacity) {
+    public KVCache startDecoding(Tensor memory, int[] sourceLengths, int capacity) {
         int b = memory.dim(0);
-        DecoderCache cache = new DecoderCache(decoder.blocks.size(), b, capacity, config.nHead() * config.dHead(),
+        KVCache cache = new KVCache(decoder.blocks.size(), b, capacity, config.nHead() * config.dHead(),
                 sourceMask(sourceLengths));
         for (int l = 0; l < decoder.blocks.size(); l++) {
             Tensor[] kv = decoder.blocks.get(l).cross_attn.keysValues(memory);
@@ -306,7 +305,7 @@ public final class EncoderDecoder extends Module {
      * One decoding step: {@code tokens} holds the newest decoder input of each of the cache's B rows. Appends to
      * the cache and returns the logits [B, V] of the next token.
      */
-    public float[] decodeStep(int[] tokens, DecoderCache cache) {
+    public float[] decodeStep(int[] tokens, KVCache cache) {
         int b = cache.batch();
         if (tokens.length != b) {
             throw new IllegalArgumentException("decodeStep: " + tokens.length + " tokens for a batch of " + b);
@@ -315,7 +314,7 @@ public final class EncoderDecoder extends Module {
         int past = cache.length();
         Tensor y = embed(decoder, tokens, b, 1, past, ForwardContext.INFERENCE);
         Tensor bias = decoder.relative_attention_bias == null ? null
-                : decoder.relative_attention_bias.forward(past, 1, past + 1);
+                : decoder.relative_attention_bias.forward(past, 1, cache.capacity()); // the cache is read in place
         for (int l = 0; l < decoder.blocks.size(); l++) {
             y = decoder.blocks.get(l).forwardCached(y, cache, l, bias);
         }

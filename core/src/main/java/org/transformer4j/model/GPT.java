@@ -7,7 +7,10 @@ import java.util.SplittableRandom;
 
 import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
+import org.transformer4j.nn.Activation;
 import org.transformer4j.nn.Block;
+import org.transformer4j.nn.BlockConfig;
+import org.transformer4j.nn.BlockNames;
 import org.transformer4j.nn.Capture;
 import org.transformer4j.nn.Dropout;
 import org.transformer4j.nn.Embedding;
@@ -23,7 +26,7 @@ import org.transformer4j.tensor.Tensor;
  *
  * <pre>
  *   x = drop(wte[idx] + wpe[pos])            token + learned position embeddings
- *   for block in h: x = block(x)             pre-LN causal self-attention and MLP, residual
+ *   for block in h: x = block(x)             pre-LN causal self-attention and MLP, residual (nn.Block)
  *   logits = ln_f(x) · wteᵀ                  the LM head is tied to the token embedding
  * </pre>
  *
@@ -44,11 +47,25 @@ public final class GPT extends Module implements CausalLM {
             wpe = child("wpe", new Embedding(c.blockSize(), c.nEmbd()));
             drop = child("drop", new Dropout(c.dropout()));
             for (int i = 0; i < c.nLayer(); i++) {
-                h.add(child("h." + i, new Block(c.nEmbd(), c.nHead(), c.nInner(), c.bias(), c.dropout(),
-                        c.layerNormEps(), c.tanhGelu())));
+                h.add(child("h." + i, new Block(block(c))));
             }
             ln_f = child("ln_f", new LayerNorm(c.nEmbd(), c.bias(), c.layerNormEps()));
         }
+    }
+
+    /**
+     * GPT-2's block as a configuration of the shared {@link Block}: pre-LN LayerNorms, multi-head attention with
+     * one fused c_attn projection (the stored [C, 3C] weight, one GEMM) and 1/sqrt(d_head) scaling, a plain MLP
+     * (c_fc, GELU or GPT-2's tanh GELU, c_proj), dropout on the attention weights and on each sublayer's output,
+     * biases unless nanoGPT's bias=False, and GPT2LMHeadModel's names.
+     */
+    static BlockConfig block(GPTConfig c) {
+        if (c.nEmbd() % c.nHead() != 0) {
+            throw new IllegalArgumentException("n_embd " + c.nEmbd() + " is not divisible by n_head " + c.nHead());
+        }
+        return new BlockConfig(c.nEmbd(), c.nHead(), c.nHead(), c.nEmbd() / c.nHead(), c.nInner(),
+                c.tanhGelu() ? Activation.GELU_TANH : Activation.GELU, true, false, c.layerNormEps(), c.bias(), true,
+                c.dropout(), c.dropout(), 0f, BlockNames.GPT2);
     }
 
     /** Logits [B, T, V] and, when targets were given, the mean cross-entropy loss (a scalar). */
@@ -114,7 +131,7 @@ public final class GPT extends Module implements CausalLM {
         }
         AttentionMask causal = AttentionMask.causal();
         for (Block block : transformer.h) {
-            x = block.forward(x, causal, ctx);
+            x = block.forward(x, causal, null, ctx);
             if (capture != null) {
                 capture.hidden(x);
             }
@@ -157,7 +174,7 @@ public final class GPT extends Module implements CausalLM {
         }
         Tensor x = Ops.add(transformer.wte.forward(tokens, 1, t), transformer.wpe.forward(pos, 1, t));
         for (int i = 0; i < transformer.h.size(); i++) {
-            x = transformer.h.get(i).forwardCached(x, cache, i);
+            x = transformer.h.get(i).forwardCached(x, cache, i, null);
         }
         cache.advance(t);
         int c = config.nEmbd();

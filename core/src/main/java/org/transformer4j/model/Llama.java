@@ -5,13 +5,17 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import org.transformer4j.autograd.AttentionMask;
 import org.transformer4j.autograd.Ops;
+import org.transformer4j.nn.Activation;
+import org.transformer4j.nn.Block;
+import org.transformer4j.nn.BlockConfig;
+import org.transformer4j.nn.BlockNames;
 import org.transformer4j.nn.Capture;
 import org.transformer4j.nn.Embedding;
 import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.nn.KVCache;
 import org.transformer4j.nn.Linear;
-import org.transformer4j.nn.LlamaBlock;
 import org.transformer4j.nn.Module;
 import org.transformer4j.nn.RMSNorm;
 import org.transformer4j.nn.RotaryEmbedding;
@@ -24,6 +28,7 @@ import org.transformer4j.tensor.Tensor;
  * <pre>
  *   x = embed_tokens[idx]                         token embeddings only: positions enter through RoPE
  *   for layer in layers: x = layer(x)             pre-RMSNorm rotary grouped-query attention and SwiGLU, residual
+ *                                                 (nn.Block)
  *   logits = norm(x) · lm_headᵀ                   lm_head, or embed_tokens when tie_word_embeddings
  * </pre>
  *
@@ -36,20 +41,34 @@ public final class Llama extends Module implements CausalLM {
     /** The decoder, named "model" as in LlamaForCausalLM. */
     public static final class Trunk extends Module {
         public final Embedding embed_tokens;
-        public final List<LlamaBlock> layers = new ArrayList<>();
+        public final List<Block> layers = new ArrayList<>();
         public final RMSNorm norm;
         public final RotaryEmbedding rotary_emb;
 
         Trunk(LlamaConfig c) {
             embed_tokens = child("embed_tokens", new Embedding(c.vocabSize(), c.dim()));
             for (int i = 0; i < c.nLayers(); i++) {
-                layers.add(child("layers." + i, new LlamaBlock(c.dim(), c.nHeads(), c.nKvHeads(), c.hiddenDim(),
-                        c.normEps(), c.attentionDropout())));
+                layers.add(child("layers." + i, new Block(block(c))));
             }
             norm = child("norm", new RMSNorm(c.dim(), c.normEps()));
             rotary_emb = child("rotary_emb", new RotaryEmbedding(c.headSize(), c.ropeFrequencies(),
                     c.ropeInterleaved()));
         }
+    }
+
+    /**
+     * Llama's decoder layer as a configuration of the shared {@link Block}: pre-norm RMSNorms, separate q/k/v/o
+     * projections without biases, grouped-query attention (n_kv_heads key/value heads), rotary positions (the
+     * tables come with each call), a SwiGLU feed-forward (gate_proj, up_proj, down_proj), dropout on the attention
+     * weights only (attention_dropout; Hugging Face's Llama has no residual dropout), LlamaDecoderLayer's names.
+     */
+    static BlockConfig block(LlamaConfig c) {
+        if (c.dim() % c.nHeads() != 0 || c.nHeads() % c.nKvHeads() != 0) {
+            throw new IllegalArgumentException("dim " + c.dim() + ", n_head " + c.nHeads() + ", n_kv_head "
+                    + c.nKvHeads() + ": dim must split into n_head heads and n_head into n_kv_head groups");
+        }
+        return new BlockConfig(c.dim(), c.nHeads(), c.nKvHeads(), c.headSize(), c.hiddenDim(), Activation.GATED_SILU,
+                true, true, c.normEps(), false, true, 0f, c.attentionDropout(), 0f, BlockNames.LLAMA);
     }
 
     /** Logits [B, T, V] and, when targets were given, the mean cross-entropy loss (a scalar). */
@@ -116,8 +135,8 @@ public final class Llama extends Module implements CausalLM {
         if (capture != null) {
             capture.hidden(x);
         }
-        for (LlamaBlock layer : model.layers) {
-            x = layer.forward(x, model.rotary_emb, rope, ctx);
+        for (Block layer : model.layers) {
+            x = layer.forward(x, AttentionMask.causal(), null, rope, ctx);
             if (capture != null) {
                 capture.hidden(x);
             }
@@ -161,7 +180,7 @@ public final class Llama extends Module implements CausalLM {
         RotaryEmbedding.Tables rope = model.rotary_emb.tables(past, t);
         Tensor x = model.embed_tokens.forward(tokens, 1, t);
         for (int i = 0; i < model.layers.size(); i++) {
-            x = model.layers.get(i).forwardCached(x, model.rotary_emb, rope, cache, i, ForwardContext.INFERENCE);
+            x = model.layers.get(i).forwardCached(x, cache, i, null, rope);
         }
         cache.advance(t);
         int c = config.dim();

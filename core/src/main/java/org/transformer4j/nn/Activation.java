@@ -9,12 +9,12 @@ import org.transformer4j.tensor.Tensor;
  * GPT-2's and BART's {@code activation_function}, T5's {@code feed_forward_proj}): exact GELU (BERT, BART,
  * nanoGPT), GELU's tanh approximation (GPT-2), ReLU (the original Transformer, T5) and SiLU, and the gated forms
  * of T5 v1.1 and Llama, {@code act(wi_0(x)) * wi_1(x)}: gated-GELU (the tanh GELU) and gated-SiLU (SwiGLU). One
- * enum for every family: {@link MLP} (GPT-2, BERT) takes the plain ones, {@link FeedForward} all of them.
+ * enum for every family, taken by the one {@link FeedForward}.
  */
 public enum Activation {
     GELU, GELU_TANH, RELU, SILU, GATED_GELU, GATED_SILU;
 
-    /** Whether the hidden layer is gated by a second projection (only {@link FeedForward} has one). */
+    /** Whether the hidden layer is gated by a second projection (the gated form of {@link FeedForward}). */
     public boolean gated() {
         return this == GATED_GELU || this == GATED_SILU;
     }

@@ -10,8 +10,16 @@ import org.transformer4j.tensor.Tensor;
  * which it does not save).
  */
 public final class RotaryEmbedding extends Module {
-    /** cos and sin of every (position, pair) angle for a run of positions, [T, headSize/2] each. */
-    public record Tables(float[] cos, float[] sin, int positions) {}
+    /**
+     * cos and sin of every (position, pair) angle for a run of positions, [T, headSize/2] each, with the layout
+     * they rotate in, so attention can apply them without knowing the embedding.
+     */
+    public record Tables(float[] cos, float[] sin, int positions, int headSize, boolean interleaved) {
+        /** Rotates x [B, T, heads * headSize] whose T positions these tables describe. */
+        public Tensor rotate(Tensor x) {
+            return Ops.rope(x, headSize, cos, sin, interleaved);
+        }
+    }
 
     private final int headSize;
     private final float[] invFreq;
@@ -47,11 +55,11 @@ public final class RotaryEmbedding extends Module {
                 sin[t * half + i] = (float) Math.sin(angle);
             }
         }
-        return new Tables(cos, sin, count);
+        return new Tables(cos, sin, count, headSize, interleaved);
     }
 
     /** Rotates x [B, T, heads * headSize] whose T positions the tables describe. */
     public Tensor forward(Tensor x, Tables tables) {
-        return Ops.rope(x, headSize, tables.cos(), tables.sin(), interleaved);
+        return tables.rotate(x);
     }
 }

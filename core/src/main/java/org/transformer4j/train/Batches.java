@@ -1,6 +1,7 @@
 package org.transformer4j.train;
 
 import java.util.SplittableRandom;
+import java.util.function.LongUnaryOperator;
 
 import org.transformer4j.T4jException;
 import org.transformer4j.data.TokenFile;
@@ -13,13 +14,19 @@ final class Batches {
     private Batches() {}
 
     static void sample(TokenFile data, String split, SplittableRandom rng, int batch, int block, int[] x, int[] y) {
+        sample(data, split, rng::nextLong, batch, block, x, y);
+    }
+
+    /** The same with window starts from {@code below}, which returns a number in [0, bound) for a bound. */
+    static void sample(TokenFile data, String split, LongUnaryOperator below, int batch, int block, int[] x,
+                       int[] y) {
         long n = data.length();
         if (n <= block) {
             throw new T4jException("the " + split + " split has only " + n + " tokens; block_size " + block
                     + " needs at least " + (block + 1) + " (use a smaller block_size or more data)");
         }
         for (int b = 0; b < batch; b++) {
-            long start = rng.nextLong(n - block);
+            long start = below.applyAsLong(n - block);
             data.copy(start, x, b * block, block);
             data.copy(start + 1, y, b * block, block);
         }

@@ -60,7 +60,10 @@ public enum ConfigKey {
     // encoder-decoder (arch seq2seq): the (source TAB target) pairs file, the share held out for val, label smoothing
     PAIRS("pairs", Type.STRING, "pairs.tsv", Rule.NON_EMPTY),
     VAL_FRACTION("val_fraction", Type.DOUBLE, 0.1, Rule.UNIT_INTERVAL),
-    LABEL_SMOOTHING("label_smoothing", Type.DOUBLE, 0.0, Rule.UNIT_INTERVAL);
+    LABEL_SMOOTHING("label_smoothing", Type.DOUBLE, 0.0, Rule.UNIT_INTERVAL),
+    // the generator of initial weights and batches: torch replays nanoGPT's (PyTorch's generator, nanoGPT's draw
+    // order), splitmix is t4j's own per-(iteration, micro-step) streams; auto is torch for arch gpt
+    RNG("rng", Type.STRING, "auto", Rule.oneOf(List.of("auto", "torch", "splitmix")));
 
     /** The type of a value; it decides how text and file values are converted. */
     public enum Type { INT, DOUBLE, BOOL, STRING }

@@ -38,9 +38,17 @@ final class NextTokenTask implements TrainingTask {
     private final int block;
     private final int[] x;
     private final int[] y;
+    private final TorchBatches torchBatches;
 
     NextTokenTask(Module model, Forward forward, Supplier<String> describe, Writer writer, TrainConfig cfg,
                   DataDir data) {
+        this(model, forward, describe, writer, cfg, data, null);
+    }
+
+    /** With {@code torchBatches} non-null, batches are nanoGPT's (rng=torch) instead of the Trainer's streams. */
+    NextTokenTask(Module model, Forward forward, Supplier<String> describe, Writer writer, TrainConfig cfg,
+                  DataDir data, TorchBatches torchBatches) {
+        this.torchBatches = torchBatches;
         this.model = model;
         this.forward = forward;
         this.describe = describe;
@@ -73,6 +81,17 @@ final class NextTokenTask implements TrainingTask {
     @Override
     public Tensor loss(boolean trainSplit, SplittableRandom rng, ForwardContext ctx) {
         Batches.sample(trainSplit ? train : val, trainSplit ? "train" : "val", rng, batch, block, x, y);
+        return forward.loss(x, batch, block, y, ctx);
+    }
+
+    @Override
+    public Tensor loss(Draw draw, ForwardContext ctx) {
+        if (torchBatches == null) {
+            return loss(draw.train(), draw.rng(), ctx);
+        }
+        boolean trainSplit = draw.train();
+        Batches.sample(trainSplit ? train : val, trainSplit ? "train" : "val", torchBatches.starts(draw), batch, block,
+                x, y);
         return forward.loss(x, batch, block, y, ctx);
     }
 

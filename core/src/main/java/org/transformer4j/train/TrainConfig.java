@@ -139,6 +139,10 @@ public final class TrainConfig {
             throw new T4jException("lr_decay_iters (" + lrDecayIters() + ") must be >= warmup_iters ("
                     + warmupIters() + ") when decay_lr is True");
         }
+        if (s(ConfigKey.RNG).equals("torch") && !arch().equals("gpt")) {
+            throw new T4jException("rng=torch replays nanoGPT's GPT (its initial weights and batches); arch "
+                    + arch() + " has no nanoGPT counterpart: use rng=splitmix or auto");
+        }
     }
 
     /**
@@ -378,4 +382,14 @@ public final class TrainConfig {
 
     /** {@code init_std}: standard deviation of the normal weight init (nanoGPT: 0.02). */
     public double initStd() { return d(ConfigKey.INIT_STD); }
+
+    /**
+     * {@code rng}: "torch" (PyTorch's generator in nanoGPT's draw order: for the same seed, nanoGPT's initial
+     * weights and batches) or "splitmix" (t4j's streams derived from seed, iteration and micro-step); "auto" is
+     * torch for arch gpt and splitmix for the others.
+     */
+    public String rng() {
+        String r = s(ConfigKey.RNG);
+        return r.equals("auto") ? (arch().equals("gpt") ? "torch" : "splitmix") : r;
+    }
 }

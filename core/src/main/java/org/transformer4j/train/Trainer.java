@@ -169,7 +169,8 @@ public final class Trainer {
             for (int micro = 0; micro < accum; micro++) {
                 SplittableRandom batchRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.TRAIN_BATCH);
                 SplittableRandom dropoutRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.DROPOUT);
-                Tensor loss = task.loss(true, batchRng, ForwardContext.training(dropoutRng));
+                Tensor loss = task.loss(TrainingTask.Draw.step(iter, micro, batchRng),
+                        ForwardContext.training(dropoutRng));
                 lossSum += loss.item();
                 Tensor scaled = accum == 1 ? loss : Ops.scale(loss, 1f / accum);
                 scaled.backward();
@@ -232,7 +233,8 @@ public final class Trainer {
                     SplittableRandom rng = Seeds.derive(cfg.seed(), iter, k,
                             split == 0 ? Seeds.EVAL_TRAIN : Seeds.EVAL_VAL);
                     try (var batchBuffers = arena.open()) { // reused by every batch, as in step()
-                        sum += task.loss(split == 0, rng, ForwardContext.INFERENCE).item();
+                        sum += task.loss(TrainingTask.Draw.evaluation(split == 0, iter, k, rng),
+                                ForwardContext.INFERENCE).item();
                     }
                 }
                 result[split] = sum / cfg.evalIters();

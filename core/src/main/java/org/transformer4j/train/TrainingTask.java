@@ -26,6 +26,29 @@ public interface TrainingTask {
      */
     Tensor loss(boolean train, SplittableRandom rng, ForwardContext ctx);
 
+    /**
+     * Where in the run a micro-batch is drawn: micro-step {@code index} of iteration {@code iter}, or evaluation
+     * batch {@code index} of a split at iteration {@code iter}; {@code rng} is the stream the Trainer derived for
+     * it (seed, iteration, micro-step or batch, purpose).
+     */
+    record Draw(boolean train, boolean eval, int iter, int index, SplittableRandom rng) {
+        public static Draw step(int iter, int micro, SplittableRandom rng) {
+            return new Draw(true, false, iter, micro, rng);
+        }
+
+        public static Draw evaluation(boolean train, int iter, int k, SplittableRandom rng) {
+            return new Draw(train, true, iter, k, rng);
+        }
+    }
+
+    /**
+     * The loss of the micro-batch for {@code draw}. By default the batch comes from {@code draw.rng()}; a task that
+     * replays another program's draw order (nanoGPT's, for rng=torch) finds its batch from where it sits in the run.
+     */
+    default Tensor loss(Draw draw, ForwardContext ctx) {
+        return loss(draw.train(), draw.rng(), ctx);
+    }
+
     /** How many tokens one micro-batch feeds the model (for tokens/s). */
     long tokensPerBatch();
 

@@ -12,8 +12,8 @@ import org.transformer4j.autograd.GradMode;
 import org.transformer4j.model.EncoderDecoder;
 import org.transformer4j.model.EncoderDecoderFiles;
 import org.transformer4j.model.Seq2SeqConfig;
-import org.transformer4j.nn.DecoderCache;
 import org.transformer4j.nn.ForwardContext;
+import org.transformer4j.nn.KVCache;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -49,7 +49,7 @@ class Seq2SeqGenerationTest {
             model.train(false);
             float[] full = model.forward(src, s, lengths, both, t, 2, null, 0f, ForwardContext.INFERENCE, null).logits().data();
             Tensor memory = model.encode(src, 2, s, lengths, ForwardContext.INFERENCE);
-            DecoderCache cache = model.startDecoding(memory, lengths, t);
+            KVCache cache = model.startDecoding(memory, lengths, t);
             for (int i = 0; i < t; i++) {
                 float[] step = model.decodeStep(new int[] {dec[i], dec[i]}, cache);
                 for (int b = 0; b < 2; b++) {

@@ -40,7 +40,7 @@ class LlamaGradientTest {
             Llama model = new Llama(tiny(vocab, false, interleaved)).initWeights(7, 0.5f);
             assertThat(model.namedParameters()).containsKey("lm_head.weight")
                     .containsKey("model.layers.1.self_attn.k_proj.weight");
-            assertThat(model.model.layers.get(0).self_attn.k_proj.weight.shape()).containsExactly(8, 16);
+            assertThat(model.model.layers.get(0).self_attn.k.weight.shape()).containsExactly(8, 16);
             SplittableRandom rng = new SplittableRandom(3);
             // RMSNorm gains away from 1 so their gradients are exercised in general position.
             for (var e : model.namedParameters().entrySet()) {

@@ -124,7 +124,7 @@ class MappedWeightsTest {
             Path dir = convert(GPT_FIXTURE.resolve(fixture), tmp.resolve(fixture + "-" + f), f.dtype);
             GPT heap = GPTFiles.load(dir);
             GPT mapped = GPTFiles.map(dir);
-            WeightStorage attn = mapped.transformer.h.get(0).attn.c_attn.weight.mapped();
+            WeightStorage attn = mapped.transformer.h.get(0).self_attn.qkv.weight.mapped();
             assertThat(attn).as("Conv1D weight stays in its stored [in, out] layout").isNotNull();
             assertThat(attn.transposed()).isTrue();
             assertThat(attn.format().name()).isEqualTo(f.name());
@@ -164,10 +164,10 @@ class MappedWeightsTest {
         Path dir = convert(LLAMA_FIXTURE.resolve("model"), tmp.resolve("llama-" + f), f.dtype);
         Llama heap = LlamaFiles.load(dir);
         Llama mapped = LlamaFiles.map(dir);
-        Tensor wq = mapped.model.layers.get(0).self_attn.q_proj.weight;
+        Tensor wq = mapped.model.layers.get(0).self_attn.q.weight;
         assertThat(wq.isMapped()).isTrue();
         assertThat(wq.mapped().format().name()).isEqualTo(f.name());
-        assertThat(heap.model.layers.get(0).self_attn.q_proj.weight.isMapped()).isFalse();
+        assertThat(heap.model.layers.get(0).self_attn.q.weight.isMapped()).isFalse();
         int[] ids = ids(10, heap.vocabSize());
         try (var noGrad = GradMode.off()) {
             float[] a = heap.forward(ids, null).data();
@@ -256,21 +256,21 @@ class MappedWeightsTest {
         Path dir = convert(GPT_FIXTURE.resolve("model"), tmp.resolve("ro"), DType.BF16);
         byte[] fileBefore = Files.readAllBytes(dir.resolve("model.safetensors"));
         GPT mapped = GPTFiles.map(dir);
-        Tensor w = mapped.transformer.h.get(0).mlp.c_fc.weight;
+        Tensor w = mapped.transformer.h.get(0).ffn.wi.weight;
         assertThat(w.requiresGrad()).isFalse();
         assertThatThrownBy(w::data).isInstanceOf(T4jException.class).hasMessageContaining("read-only")
                 .hasMessageContaining("BF16").hasMessageContaining("toHeap");
         assertThatThrownBy(() -> w.set(1f, 0, 0)).isInstanceOf(T4jException.class);
         float stored = w.get(3, 5);
         GPT heap = GPTFiles.load(dir);
-        assertThat(heap.transformer.h.get(0).mlp.c_fc.weight.get(3, 5)).isEqualTo(stored);
+        assertThat(heap.transformer.h.get(0).ffn.wi.weight.get(3, 5)).isEqualTo(stored);
 
         // toHeap: the same logical values (the Conv1D storage transposed into [out, in]), trainable, writable
         mapped.toHeap();
         assertThat(w.isMapped()).isFalse();
         assertThat(w.requiresGrad()).isTrue();
         assertThat(w.get(3, 5)).isEqualTo(stored);
-        assertThat(w.data()).containsExactly(heap.transformer.h.get(0).mlp.c_fc.weight.data());
+        assertThat(w.data()).containsExactly(heap.transformer.h.get(0).ffn.wi.weight.data());
         int t = 8;
         int[] ids = ids(t, mapped.config.vocabSize());
         var out = mapped.forward(ids, 1, t, ids, ForwardContext.INFERENCE);

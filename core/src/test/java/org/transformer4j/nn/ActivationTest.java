@@ -32,8 +32,8 @@ class ActivationTest {
                 .hasMessageContaining("'gated-gelu' is not supported");
         assertThatThrownBy(() -> Activation.parse("tanh")).isInstanceOf(T4jException.class)
                 .hasMessageContaining("'tanh'").hasMessageContaining("gated-gelu");
-        assertThatThrownBy(() -> new MLP(4, 8, true, 0f, Activation.GATED_SILU))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FeedForward");
+        assertThatThrownBy(() -> new FeedForward(4, 8, Activation.GATED_SILU, true, 0f, BlockNames.GPT2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gated pair");
     }
 
     @Test

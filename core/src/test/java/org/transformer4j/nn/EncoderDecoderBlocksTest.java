@@ -48,7 +48,7 @@ class EncoderDecoderBlocksTest {
         SplittableRandom rng = new SplittableRandom(4);
         AttentionMask mask = AttentionMask.padding(new int[] {5, 3});
         for (BlockConfig c : new BlockConfig[] {ORIGINAL, T5}) {
-            EncoderLayer block = new EncoderLayer(c);
+            Block block = new Block(c);
             randomise(block, rng);
             RelativePositionBias rel = c.preNorm() ? new RelativePositionBias(6, 8, c.nHead(), true) : null;
             if (rel != null) {
@@ -68,7 +68,7 @@ class EncoderDecoderBlocksTest {
         SplittableRandom rng = new SplittableRandom(5);
         AttentionMask crossMask = AttentionMask.padding(new int[] {6, 4});
         for (BlockConfig c : new BlockConfig[] {ORIGINAL, T5}) {
-            DecoderLayer block = new DecoderLayer(c);
+            Block block = Block.withCrossAttention(c);
             randomise(block, rng);
             RelativePositionBias rel = c.preNorm() ? new RelativePositionBias(6, 8, c.nHead(), false) : null;
             if (rel != null) {
@@ -86,7 +86,7 @@ class EncoderDecoderBlocksTest {
     @Test
     void paddedMemoryDoesNotLeakIntoTheDecoder() {
         SplittableRandom rng = new SplittableRandom(6);
-        DecoderLayer block = new DecoderLayer(ORIGINAL);
+        Block block = Block.withCrossAttention(ORIGINAL);
         randomise(block, rng);
         Tensor x = Tensor.randn(rng, 1f, 1, 3, 8);
         Tensor memory = Tensor.randn(rng, 1f, 1, 4, 8);

@@ -22,8 +22,8 @@ class EncoderLayerTest {
         return new BlockConfig(8, 2, 4, 12, act, preNorm, false, 1e-5f, true, true, dropout, 0f);
     }
 
-    static EncoderLayer block(SplittableRandom rng, Activation act, boolean preNorm) {
-        EncoderLayer b = new EncoderLayer(config(act, preNorm, 0f));
+    static Block block(SplittableRandom rng, Activation act, boolean preNorm) {
+        Block b = new Block(config(act, preNorm, 0f));
         AttentionModulesTest.randomise(b, rng);
         // LayerNorm gains near 1 (not ~0) so the block is in general position. Pre-LN leaves the residual stream
         // unnormalised: its branch weights are halved so that the outputs stay O(1), where float32 rounding of
@@ -44,7 +44,7 @@ class EncoderLayerTest {
         AttentionMask mask = AttentionMask.padding(new int[] {5, 2});
         for (boolean pre : new boolean[] {true, false}) {
             for (Activation act : new Activation[] {Activation.GELU, Activation.GELU_TANH, Activation.SILU}) {
-                EncoderLayer b = block(rng, act, pre);
+                Block b = block(rng, act, pre);
                 Tensor x = AttentionModulesTest.input(rng, 2, 5, 8);
                 Tensor[] params = b.parameters().toArray(Tensor[]::new);
                 Tensor[] all = new Tensor[params.length + 1];
@@ -61,7 +61,7 @@ class EncoderLayerTest {
     @Test
     void paddedPositionsDoNotChangeRealOutputs() {
         SplittableRandom rng = new SplittableRandom(12);
-        EncoderLayer b = block(rng, Activation.GELU, false);
+        Block b = block(rng, Activation.GELU, false);
         Tensor x = AttentionModulesTest.input(rng, 1, 3, 8);
         Tensor padded = Tensor.zeros(1, 6, 8);
         System.arraycopy(x.data(), 0, padded.data(), 0, x.size());
@@ -80,7 +80,7 @@ class EncoderLayerTest {
     @Test
     void postLnNormalisesTheResidualSumAndPreLnDoesNot() {
         SplittableRandom rng = new SplittableRandom(13);
-        EncoderLayer post = block(rng, Activation.RELU, false);
+        Block post = block(rng, Activation.RELU, false);
         Tensor x = AttentionModulesTest.input(rng, 1, 4, 8);
         ForwardContext inference = ForwardContext.INFERENCE;
         try (var noGrad = GradMode.off()) {
@@ -89,7 +89,7 @@ class EncoderLayerTest {
             Tensor expected = Norm.apply(post.ffn_norm, Ops.add(h, post.ffn.forward(h, inference)));
             assertThat(post.forward(x, AttentionMask.none(), null, inference).data()).containsExactly(expected.data());
             // With unit gains and zero biases in ffn_norm, a post-LN output row has mean 0 and variance 1.
-            EncoderLayer plain = new EncoderLayer(config(Activation.RELU, false, 0f));
+            Block plain = new Block(config(Activation.RELU, false, 0f));
             AttentionModulesTest.randomise(plain.self_attn, rng);
             AttentionModulesTest.randomise(plain.ffn, rng);
             float[] y = plain.forward(x, AttentionMask.none(), null, inference).data();
@@ -98,7 +98,7 @@ class EncoderLayerTest {
                 mean += y[i] / 8;
             }
             assertThat(mean).isCloseTo(0, org.assertj.core.data.Offset.offset(1e-5));
-            EncoderLayer pre = new EncoderLayer(config(Activation.RELU, true, 0f));
+            Block pre = new Block(config(Activation.RELU, true, 0f));
             AttentionModulesTest.randomise(pre.self_attn, rng);
             AttentionModulesTest.randomise(pre.ffn, rng);
             float[] z = pre.forward(x, AttentionMask.none(), null, inference).data();
@@ -119,7 +119,7 @@ class EncoderLayerTest {
     @Test
     void dropoutSitsWhereBertPutsIt() {
         SplittableRandom init = new SplittableRandom(14);
-        EncoderLayer bert = new EncoderLayer(config(Activation.GELU, false, 0.3f));
+        Block bert = new Block(config(Activation.GELU, false, 0.3f));
         AttentionModulesTest.randomise(bert, init);
         Tensor x = AttentionModulesTest.input(init, 2, 5, 8);
         AttentionMask mask = AttentionMask.padding(new int[] {5, 3});
@@ -133,7 +133,7 @@ class EncoderLayerTest {
             Tensor expected = Norm.apply(bert.ffn_norm, Ops.add(h, Ops.dropout(f, 0.3f, true, r)));
             assertThat(y).containsExactly(expected.data());
 
-            EncoderLayer t5Style = new EncoderLayer(new BlockConfig(8, 2, 4, 12, Activation.GELU, false, false, 1e-5f,
+            Block t5Style = new Block(new BlockConfig(8, 2, 4, 12, Activation.GELU, false, false, 1e-5f,
                     true, true, 0.3f));
             for (var e : t5Style.namedParameters().entrySet()) {
                 float[] src = bert.namedParameters().get(e.getKey()).data();

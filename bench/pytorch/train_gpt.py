@@ -140,11 +140,14 @@ if a.bench:
     for it in range(min(10, max(2, a.bench))):
         step(it)
     ms = []
+    cpu0 = time.process_time()
     for it in range(a.bench):
         t0 = time.perf_counter()
         step(it)
         ms.append((time.perf_counter() - t0) * 1000)
-    print(f"median {np.median(ms):.2f} ms/iter over {a.bench} iterations, {a.threads} threads")
+    cpu = (time.process_time() - cpu0) * 1000 / a.bench
+    print(f"median {np.median(ms):.2f} ms/iter over {a.bench} iterations, {a.threads} threads; "
+          f"{cpu:.1f} ms CPU/iter (mean, process)")
 else:
     t_start = time.time()
     ms = []

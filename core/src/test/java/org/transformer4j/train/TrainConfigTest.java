@@ -89,7 +89,8 @@ class TrainConfigTest {
     void unknownPresetListsKnownOnes() {
         assertThatThrownBy(() -> TrainConfig.load("shakespeare", null, List.of()))
                 .isInstanceOf(T4jException.class)
-                .hasMessage("unknown preset 'shakespeare' (known presets: shakespeare-char, shakespeare-char-cpu)");
+                .hasMessage("unknown preset 'shakespeare' (known presets: shakespeare-char, shakespeare-char-cpu, "
+                        + "gpt2-124m-shakespeare)");
     }
 
     @Test

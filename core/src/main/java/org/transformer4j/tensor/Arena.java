@@ -33,8 +33,22 @@ import org.transformer4j.T4jException;
 public final class Arena {
     private static final ThreadLocal<Arena> CURRENT = new ThreadLocal<>();
 
-    /** Free arrays by length; LIFO so that a step takes the arrays the previous step gave back, in order. */
-    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    /**
+     * Free arrays of one length; LIFO so that a step takes the arrays the previous step gave back, in order.
+     * {@code lastUsed} is the last scope that asked for this length.
+     */
+    private static final class Pool {
+        final ArrayDeque<float[]> free = new ArrayDeque<>();
+        int lastUsed;
+    }
+
+    /**
+     * A length no scope asked for in this many scopes is dropped from the pool (left to the garbage collector), so
+     * batches whose shapes vary from step to step (padded sequences) do not make the pool grow without bound.
+     */
+    static final int KEEP_UNUSED_SCOPES = 4;
+
+    private final Map<Integer, Pool> free = new HashMap<>();
     /** Arrays handed out by the open scope, returned at close. */
     private final ArrayList<float[]> lent = new ArrayList<>();
     /** Counts closed scopes: a tensor made in scope e is dead once epoch != e. */
@@ -68,9 +82,17 @@ public final class Arena {
         }
         for (int i = lent.size() - 1; i >= 0; i--) {
             float[] a = lent.get(i);
-            free.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
+            free.get(a.length).free.push(a);
         }
         lent.clear();
+        var it = free.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (epoch - e.getValue().lastUsed >= KEEP_UNUSED_SCOPES) {
+                pooledFloats -= (long) e.getKey() * e.getValue().free.size();
+                it.remove();
+            }
+        }
         epoch++;
         CURRENT.set(outer);
         outer = null;
@@ -97,8 +119,13 @@ public final class Arena {
      * Synchronized: a backward closure may ask for a gradient inside a parallel task.
      */
     synchronized float[] take(int n) {
-        ArrayDeque<float[]> q = free.get(n);
-        float[] a = q == null ? null : q.poll();
+        Pool pool = free.get(n);
+        if (pool == null) {
+            pool = new Pool();
+            free.put(n, pool);
+        }
+        pool.lastUsed = epoch;
+        float[] a = pool.free.poll();
         if (a == null) {
             a = new float[n];
             pooledFloats += n;

@@ -35,6 +35,22 @@ class ArenaTest {
     }
 
     @Test
+    void lengthsNoScopeAsksForAnyMoreLeaveThePool() {
+        Arena arena = new Arena();
+        try (var s = arena.open()) {
+            Tensor.zeros(10);
+            Tensor.zeros(3);
+        }
+        assertThat(arena.pooledFloats()).isEqualTo(13);
+        for (int i = 0; i < Arena.KEEP_UNUSED_SCOPES; i++) {
+            try (var s = arena.open()) {
+                Tensor.zeros(3); // shapes that vary by step (padded batches) must not grow the pool for ever
+            }
+        }
+        assertThat(arena.pooledFloats()).isEqualTo(3);
+    }
+
+    @Test
     void aTensorUsedAfterItsScopeClosedIsALoudError() {
         Arena arena = new Arena();
         Tensor t;

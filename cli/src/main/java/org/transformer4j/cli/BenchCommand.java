@@ -256,16 +256,24 @@ public final class BenchCommand implements Callable<Integer> {
             }
             double[] ms;
             KVCache cache = lm.newCache(tokens);
+            // process CPU time from the start of each call (warm-ups first) and at the end of the last: the timed
+            // calls' mean CPU time, which another busy process disturbs far less than wall time
+            java.util.List<Long> cpu = new java.util.ArrayList<>();
+            long[] cpuEnd = new long[1];
             try (var noGrad = GradMode.off()) {
                 ms = time(2, repeats, () -> {
+                    cpu.add(processCpuNanos());
                     cache.clear();
                     lm.forwardCached(prompt, cache);
+                    cpuEnd[0] = processCpuNanos();
                 });
             }
             double med = median(ms);
+            double cpuMs = (cpuEnd[0] - cpu.get(cpu.size() - repeats)) / 1e6 / repeats;
             report(json("bench", "prefill", "model", model.toString(), "threads", Parallel.threads(), "tokens", tokens,
-                    "ms", med), String.format(Locale.ROOT, "prefill %s: %.1f ms for %d tokens (median of %d, %d threads)",
-                    model, med, tokens, repeats, Parallel.threads()));
+                    "ms", med, "cpu_ms", cpuMs), String.format(Locale.ROOT,
+                    "prefill %s: %.1f ms for %d tokens (median of %d, %d threads; %.0f ms of CPU time per run)",
+                    model, med, tokens, repeats, Parallel.threads(), cpuMs));
             return Cli.EXIT_OK;
         }
     }

@@ -8,6 +8,7 @@ import java.util.Optional;
 import org.transformer4j.T4jException;
 import org.transformer4j.model.Bert;
 import org.transformer4j.model.BertFiles;
+import org.transformer4j.tokenizer.Encoded;
 import org.transformer4j.tokenizer.Tokenizer;
 
 /**
@@ -20,26 +21,57 @@ record BertInputs(Path dir, Bert model, Optional<Tokenizer> tokenizer) {
         return new BertInputs(dir, BertFiles.load(dir), Tokenizers.load(dir));
     }
 
-    /**
-     * The model input for {@code text}. A Hugging Face BERT tokenizer (vocab.txt or tokenizer.json) lays it out
-     * with its own template, {@code [CLS] text [SEP]}, as transformers does; otherwise [CLS] (when the model has
-     * one) and the text's ids.
-     */
+    /** The model input for one text (every token of type 0): see {@link #encode(String, String)}. */
     int[] encode(String text) {
+        return encode(text, null).ids();
+    }
+
+    /**
+     * The model input for {@code text}, or for the pair ({@code text}, {@code pair}) when {@code pair} is not null,
+     * with its token types. A Hugging Face BERT tokenizer (vocab.txt or tokenizer.json) lays it out with its own
+     * template, {@code [CLS] text [SEP]} or {@code [CLS] text [SEP] pair [SEP]} with types 0 up to and including
+     * the first [SEP] and 1 after, as transformers' tokenizer(text, text_pair) does. Otherwise (a t4j-trained BERT
+     * with a char or gpt2 tokenizer, which has no [SEP]) [CLS] when the model has one, the text's ids, then the
+     * pair's ids with type 1.
+     */
+    Encoded encode(String text, String pair) {
         Tokenizer tok = tokenizer.orElseThrow(() -> new T4jException(dir + " has no tokenizer files, so text cannot "
                 + "be encoded (give token ids instead)"));
         if (tok.specialTokens().cls() >= 0) {
-            return tok.encodeWithSpecialTokens(text).ids();
+            return pair == null ? tok.encodeWithSpecialTokens(text) : tok.encodePair(text, pair);
         }
-        int[] ids = tok.encode(text);
-        int cls = model.config.clsTokenId();
-        if (cls < 0) {
-            return ids;
+        int[] a = tok.encode(text);
+        int[] b = pair == null ? new int[0] : tok.encode(pair);
+        int cls = model.config.clsTokenId() < 0 ? 0 : 1;
+        int[] ids = new int[cls + a.length + b.length];
+        int[] types = new int[ids.length];
+        if (cls == 1) {
+            ids[0] = model.config.clsTokenId();
         }
-        int[] out = new int[ids.length + 1];
-        out[0] = cls;
-        System.arraycopy(ids, 0, out, 1, ids.length);
-        return out;
+        System.arraycopy(a, 0, ids, cls, a.length);
+        System.arraycopy(b, 0, ids, cls + a.length, b.length);
+        Arrays.fill(types, cls + a.length, ids.length, 1);
+        return new Encoded(ids, types);
+    }
+
+    /** Checks ids (see {@link #check(int[], String)}) and token types against the model. */
+    Encoded check(Encoded e, String what) {
+        check(e.ids(), what);
+        int n = model.config.typeVocabSize();
+        for (int i = 0; i < e.typeIds().length; i++) {
+            int type = e.typeIds()[i];
+            if (type < 0 || type >= n) {
+                throw new T4jException(what + ": token type " + type + " at position " + i + " is outside this "
+                        + "model's type_vocab_size " + n + (n == 1 ? " (it takes single texts, not pairs)" : ""));
+            }
+        }
+        return e;
+    }
+
+    /** Splits an input line at its first TAB into (text, text_pair); a line without a TAB is one text. */
+    static String[] splitPair(String line) {
+        int tab = line.indexOf('\t');
+        return tab < 0 ? new String[] {line, null} : new String[] {line.substring(0, tab), line.substring(tab + 1)};
     }
 
     /** Checks length and ids against the model; {@code what} names the input in the error ("line 3"). */
@@ -58,6 +90,15 @@ record BertInputs(Path dir, Bert model, Optional<Tokenizer> tokenizer) {
             }
         }
         return ids;
+    }
+
+    /** The token types of encoded rows right-padded (with 0) like {@link #pad}. */
+    static int[] padTypes(Encoded[] rows, int width) {
+        int[] types = new int[rows.length * width];
+        for (int b = 0; b < rows.length; b++) {
+            System.arraycopy(rows[b].typeIds(), 0, types, b * width, rows[b].length());
+        }
+        return types;
     }
 
     /** Right-pads rows into one [B, T] batch; returns the ids and fills {@code lengths}. */

@@ -14,6 +14,7 @@ import org.transformer4j.autograd.GradMode;
 import org.transformer4j.autograd.Ops;
 import org.transformer4j.model.Bert;
 import org.transformer4j.nn.ForwardContext;
+import org.transformer4j.tokenizer.Encoded;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -29,6 +30,8 @@ import picocli.CommandLine.Spec;
         description = "Classify texts with a fine-tuned encoder (a BertForSequenceClassification directory)",
         footer = {"", "Output: one JSON object per input: {\"index\": 0, \"text\": \"...\", \"label\": \"...\", "
                 + "\"probabilities\": {\"label\": p, ...}}",
+            "A pair (--text A --text-pair B, or a line A TAB B) is encoded as BERT's sentence pairs are, "
+                    + "[CLS] A [SEP] B [SEP] with token types 0 then 1 (\"text_pair\" is then in the output too).",
             "Example: t4j classify --model runs/bert-classifier --text 'What say you?'"})
 public final class ClassifyCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,12 +46,17 @@ public final class ClassifyCommand implements Callable<Integer> {
         @Option(names = "--text", paramLabel = "TEXT", description = "one text")
         String text;
 
-        @Option(names = "--input", paramLabel = "FILE", description = "one text per line (empty lines skipped)")
+        @Option(names = "--input", paramLabel = "FILE", description = "one text per line (empty lines skipped); a "
+                + "line with a TAB is a pair, text TAB text_pair")
         Path input;
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
+
+    @Option(names = "--text-pair", paramLabel = "TEXT", description = "with --text: the second text of a pair "
+            + "([CLS] text [SEP] pair [SEP], token types 0 then 1)")
+    String textPair;
 
     @Override
     public Integer call() throws IOException {
@@ -57,13 +65,16 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (bert.classifier == null) {
             throw new T4jException(model + " has no classification head (fine-tune one with 't4j finetune')");
         }
-        List<String> texts = new ArrayList<>();
+        if (textPair != null && source.text == null) {
+            throw new T4jException("--text-pair needs --text (for --input, put text TAB text_pair on each line)");
+        }
+        List<String[]> texts = new ArrayList<>();
         if (source.text != null) {
-            texts.add(source.text);
+            texts.add(new String[] {source.text, textPair});
         } else {
             for (String l : Files.readAllLines(source.input, StandardCharsets.UTF_8)) {
                 if (!l.isBlank()) {
-                    texts.add(l);
+                    texts.add(BertInputs.splitPair(l));
                 }
             }
         }
@@ -71,10 +82,12 @@ public final class ClassifyCommand implements Callable<Integer> {
         List<String> labels = bert.config.labels();
         bert.train(false);
         for (int i = 0; i < texts.size(); i++) {
-            int[] ids = in.check(in.encode(texts.get(i)), source.text != null ? "--text" : source.input + " input " + (i + 1));
+            String[] text = texts.get(i);
+            Encoded e = in.check(in.encode(text[0], text[1]), source.text != null ? "--text" : source.input + " input " + (i + 1));
+            int[] ids = e.ids();
             float[] p;
             try (var noGrad = GradMode.off()) {
-                p = Ops.softmax(bert.classify(bert.encode(ids, null, 1, ids.length, null, ForwardContext.INFERENCE),
+                p = Ops.softmax(bert.classify(bert.encode(ids, e.typeIds(), 1, ids.length, null, ForwardContext.INFERENCE),
                         ForwardContext.INFERENCE)).data();
             }
             int best = 0;
@@ -83,7 +96,10 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
             ObjectNode o = JSON.createObjectNode();
             o.put("index", i);
-            o.put("text", texts.get(i));
+            o.put("text", text[0]);
+            if (text[1] != null) {
+                o.put("text_pair", text[1]);
+            }
             o.put("label", labels.get(best));
             ObjectNode probs = o.putObject("probabilities");
             for (int k = 0; k < p.length; k++) {

@@ -15,6 +15,7 @@ import org.transformer4j.kernels.Parallel;
 import org.transformer4j.model.Bert;
 import org.transformer4j.nn.ForwardContext;
 import org.transformer4j.tensor.Tensor;
+import org.transformer4j.tokenizer.Encoded;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -34,11 +35,14 @@ import picocli.CommandLine.Spec;
                     + "sentence-transformers' mean pooling; --normalize scales it to unit length, so dot products are "
                     + "cosine similarities. Inputs are run in padded batches; padding does not change the result.",
             "Output: {\"index\": 0, \"text\": \"...\", \"tokens\": 12, \"embedding\": [...]} (\"ids\" instead of "
-                    + "\"text\" for --ids).",
+                    + "\"text\" for --ids; \"text_pair\" too for a pair).",
+            "A pair (--text A --text-pair B, or a line A TAB B) is encoded as BERT's sentence pairs are, "
+                    + "[CLS] A [SEP] B [SEP] with token types 0 then 1.",
             "",
             "Examples:",
             "  t4j embed --model runs/bert-char --text 'To be, or not to be' --normalize",
-            "  t4j embed --model runs/bert-char --input lines.txt > embeddings.jsonl"})
+            "  t4j embed --model runs/bert-char --input lines.txt > embeddings.jsonl",
+            "  t4j embed --model DIR --text 'How old are you?' --text-pair 'I am six.'"})
 public final class EmbedCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,7 +56,8 @@ public final class EmbedCommand implements Callable<Integer> {
         @Option(names = "--text", paramLabel = "TEXT", description = "one text (needs the model's tokenizer)")
         String text;
 
-        @Option(names = "--input", paramLabel = "FILE", description = "a UTF-8 file: one text per line (empty lines skipped)")
+        @Option(names = "--input", paramLabel = "FILE", description = "a UTF-8 file: one text per line (empty lines "
+                + "skipped); a line with a TAB is a pair, text TAB text_pair")
         Path input;
 
         @Option(names = "--ids", paramLabel = "IDS", description = "token ids of one input, e.g. 1,2,3 (used as given)")
@@ -61,6 +66,14 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
+
+    @Option(names = "--text-pair", paramLabel = "TEXT", description = "with --text: the second text of a pair "
+            + "([CLS] text [SEP] pair [SEP], token types 0 then 1)")
+    String textPair;
+
+    @Option(names = "--type-ids", paramLabel = "IDS", description = "with --ids: the token type of each id, e.g. "
+            + "0,0,1 (default: all 0)")
+    String typeIds;
 
     @Option(names = "--normalize", description = "scale each embedding to unit L2 norm")
     boolean normalize;
@@ -80,15 +93,26 @@ public final class EmbedCommand implements Callable<Integer> {
         if (threads > 0) {
             Parallel.setThreads(threads);
         }
+        if (textPair != null && source.text == null) {
+            throw new T4jException("--text-pair needs --text (for --input, put text TAB text_pair on each line)");
+        }
+        if (typeIds != null && source.ids == null) {
+            throw new T4jException("--type-ids needs --ids");
+        }
         BertInputs in = BertInputs.open(model);
-        List<String> texts = new ArrayList<>();
-        List<int[]> rows = new ArrayList<>();
+        List<String[]> texts = new ArrayList<>();
+        List<Encoded> rows = new ArrayList<>();
         if (source.ids != null) {
-            rows.add(in.check(LoadedModel.parseIds(source.ids, "--ids"), "--ids"));
+            int[] ids = LoadedModel.parseIds(source.ids, "--ids");
+            int[] types = typeIds == null ? new int[ids.length] : LoadedModel.parseIds(typeIds, "--type-ids");
+            if (types.length != ids.length) {
+                throw new T4jException("--type-ids has " + types.length + " entries but --ids has " + ids.length);
+            }
+            rows.add(in.check(new Encoded(ids, types), "--ids"));
             texts.add(null);
         } else if (source.text != null) {
-            rows.add(in.check(in.encode(source.text), "--text"));
-            texts.add(source.text);
+            rows.add(in.check(in.encode(source.text, textPair), "--text"));
+            texts.add(new String[] {source.text, textPair});
         } else {
             List<String> lines = Files.readAllLines(source.input, StandardCharsets.UTF_8);
             for (int i = 0; i < lines.size(); i++) {
@@ -96,12 +120,13 @@ public final class EmbedCommand implements Callable<Integer> {
                     continue;
                 }
                 String what = source.input + " line " + (i + 1);
+                String[] pair = BertInputs.splitPair(lines.get(i));
                 try {
-                    rows.add(in.check(in.encode(lines.get(i)), what));
+                    rows.add(in.check(in.encode(pair[0], pair[1]), what));
                 } catch (T4jException e) {
                     throw e.getMessage().startsWith(what) ? e : new T4jException(what + ": " + e.getMessage(), e);
                 }
-                texts.add(lines.get(i));
+                texts.add(pair);
             }
             if (rows.isEmpty()) {
                 throw new T4jException(source.input + " has no non-empty lines");
@@ -113,21 +138,26 @@ public final class EmbedCommand implements Callable<Integer> {
         PrintWriter w = spec.commandLine().getOut();
         for (int start = 0; start < rows.size(); start += batchSize) {
             int n = Math.min(batchSize, rows.size() - start);
-            int[][] batch = rows.subList(start, start + n).toArray(int[][]::new);
+            Encoded[] encoded = rows.subList(start, start + n).toArray(Encoded[]::new);
+            int[][] batch = java.util.Arrays.stream(encoded).map(Encoded::ids).toArray(int[][]::new);
             int[] lengths = new int[n];
             int[] ids = BertInputs.pad(batch, lengths);
             int t = BertInputs.width(lengths);
+            int[] types = BertInputs.padTypes(encoded, t);
             float[] emb;
             try (var noGrad = GradMode.off()) {
-                Tensor hidden = bert.encode(ids, null, n, t, lengths, ForwardContext.INFERENCE);
+                Tensor hidden = bert.encode(ids, types, n, t, lengths, ForwardContext.INFERENCE);
                 emb = Bert.meanPool(hidden, lengths, normalize);
             }
             for (int b = 0; b < n; b++) {
                 ObjectNode o = JSON.createObjectNode();
                 o.put("index", start + b);
-                String text = texts.get(start + b);
+                String[] text = texts.get(start + b);
                 if (text != null) {
-                    o.put("text", text);
+                    o.put("text", text[0]);
+                    if (text[1] != null) {
+                        o.put("text_pair", text[1]);
+                    }
                 } else {
                     ArrayNode a = o.putArray("ids");
                     for (int id : batch[b]) {

@@ -24,10 +24,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code t4j finetune}: a sequence-classification head on a BERT, trained on a TSV/CSV of (text, label). */
 @Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Fine-tune an encoder (BERT) to classify texts, from a TSV/CSV of (text, label); reports accuracy",
+        description = "Fine-tune an encoder (BERT) to classify texts or text pairs, from a TSV/CSV of (text, label) "
+                + "or (text, text_pair, label); reports accuracy",
         footer = {"",
-            "The file has one example per line: text TAB label (.tsv) or text,label (.csv; the last comma separates "
-                    + "the label). A first line with the label 'label' is a header. Labels are any strings.",
+            "The file has one example per line: text TAB label or, for sentence pairs, text TAB text_pair TAB label "
+                    + "(.tsv), or text,label (.csv; the last comma separates the label). A first line with the label "
+                    + "'label' is a header. Labels are any strings.",
+            "A pair is encoded as BERT's sentence pairs are, [CLS] text [SEP] text_pair [SEP] with token types 0 "
+                    + "then 1; 't4j classify --text A --text-pair B' classifies one the same way.",
             "Without --val-file the last --val-fraction of the rows (after a seeded shuffle) is held out.",
             "The result is a BertForSequenceClassification directory (config.json with id2label, model.safetensors, "
                     + "tokenizer files) that 't4j classify' and transformers read.",
@@ -161,13 +165,13 @@ public final class FinetuneCommand implements Callable<Integer> {
                 throw new T4jException(what + ": label '" + r.label() + "' does not occur in the training rows "
                         + labels);
             }
-            int[] ids;
+            org.transformer4j.tokenizer.Encoded e;
             try {
-                ids = in.check(in.encode(r.text()), what);
-            } catch (T4jException e) {
-                throw e.getMessage().startsWith(what) ? e : new T4jException(what + ": " + e.getMessage(), e);
+                e = in.check(in.encode(r.text(), r.pair()), what);
+            } catch (T4jException ex) {
+                throw ex.getMessage().startsWith(what) ? ex : new T4jException(what + ": " + ex.getMessage(), ex);
             }
-            out.add(new Example(ids, label));
+            out.add(new Example(e.ids(), r.pair() == null ? null : e.typeIds(), label));
         }
         return out;
     }

@@ -39,7 +39,10 @@ import picocli.CommandLine.Unmatched;
                         + "n_embd dropout bias learning_rate max_iters weight_decay beta1 beta2 grad_clip decay_lr "
                         + "warmup_iters lr_decay_iters min_lr seed threads adam_eps init_std arch mlm_probability "
                         + "n_kv_head rope_theta intermediate_size tie_word_embeddings pairs val_fraction "
-                        + "label_smoothing rng",
+                        + "label_smoothing rng seq2seq_variant d_kv relative_attention_num_buckets "
+                        + "relative_attention_max_distance feed_forward_proj max_position_embeddings",
+                "--arch=seq2seq --seq2seq_variant=t5 or bart saves a Hugging Face T5ForConditionalGeneration or "
+                        + "BartForConditionalGeneration directory.",
                 "When the dataset directory does not exist it is prepared from 'input' with 'tokenizer' "
                         + "(by default the bundled Tiny Shakespeare, character-level).",
                 "Ctrl-C saves a checkpoint and exits; --init_from=resume continues the run exactly.",

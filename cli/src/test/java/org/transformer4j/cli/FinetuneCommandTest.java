@@ -89,6 +89,7 @@ class FinetuneCommandTest {
         CliTestSupport.Result e = CliTestSupport.run("finetune", "--model", run.toString(), "--train-file", bad.toString(),
                 "--out", tmp.resolve("x").toString());
         assertThat(e.code()).isEqualTo(1);
-        assertThat(e.err().strip()).isEqualTo("t4j: error: " + bad + " line 2: expected text TAB label, found no tab");
+        assertThat(e.err().strip()).isEqualTo("t4j: error: " + bad + " line 2: expected text TAB label or text TAB text_pair TAB label, "
+                + "found no tab");
     }
 }

@@ -82,6 +82,57 @@ class Seq2SeqCommandsTest {
         assertThat(Npy.read(h).shape()).containsExactly(2, 3, 16);
     }
 
+    /**
+     * --seq2seq_variant=t5 and bart on the command line: the run directory is a T5ForConditionalGeneration /
+     * BartForConditionalGeneration directory with the run's vocabulary, resume continues it, and generate
+     * (--source-ids and --source) and inspect work on it.
+     */
+    @Test
+    void t5AndBartRunsTrainResumeGenerateAndInspect() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(2);
+        for (int i = 0; i < 100; i++) {
+            String s = Integer.toString(1000 + rng.nextInt(9000));
+            sb.append(s).append('\t').append(new StringBuilder(s).reverse()).append('\n');
+        }
+        Path pairs = tmp.resolve("pairs.tsv");
+        Files.writeString(pairs, sb.toString());
+        for (String variant : List.of("t5", "bart")) {
+            Path run = tmp.resolve(variant);
+            String[] common = {"train", "--out", run.toString(), "--arch=seq2seq", "--seq2seq_variant=" + variant,
+                "--pairs=" + pairs, "--batch_size=8", "--n_layer=1", "--n_head=2", "--n_embd=16", "--d_kv=4",
+                "--eval_interval=3", "--eval_iters=1", "--log_interval=3", "--warmup_iters=1", "--lr_decay_iters=6",
+                "--gradient_accumulation_steps=1", "--relative_attention_num_buckets=8", "--max_position_embeddings=8"};
+            if (variant.equals("bart")) {
+                common = java.util.Arrays.stream(common).filter(a -> !a.startsWith("--d_kv")).toArray(String[]::new);
+            }
+            CliTestSupport.Result r = CliTestSupport.run(concat(common, "--max_iters=3"));
+            assertThat(r.code()).as(r.err() + r.out()).isZero();
+            assertThat(r.out() + r.err()).contains("encoder-decoder (" + variant + ")");
+            Map<String, Object> config = Json.parseObject(run.resolve("config.json"));
+            assertThat(config).containsEntry("model_type", variant);
+            assertThat(Json.getList(config, "architectures")).containsExactly(
+                    variant.equals("t5") ? "T5ForConditionalGeneration" : "BartForConditionalGeneration");
+            r = CliTestSupport.run(concat(common, "--max_iters=6", "--resume"));
+            assertThat(r.code()).as(r.err() + r.out()).isZero();
+            assertThat(Json.getInt(Json.parseObject(run.resolve("trainer_state.json")), "iter_num")).isEqualTo(6);
+
+            r = CliTestSupport.run("generate", "--model", run.toString(), "--source-ids", "5,6,7,2", "--temperature",
+                    "0", "--max-new-tokens", "6", "--format", "json");
+            assertThat(r.code()).as(r.err()).isZero();
+            List<Integer> byIds = ids(r.out());
+            assertThat(byIds).isNotEmpty().hasSizeLessThanOrEqualTo(6);
+            r = CliTestSupport.run("generate", "--model", run.toString(), "--source", "1234", "--temperature", "0",
+                    "--max-new-tokens", "6", "--format", "json");
+            assertThat(r.code()).as(r.err()).isZero();
+            Path l = tmp.resolve(variant + ".npy");
+            r = CliTestSupport.run("inspect", "--model", run.toString(), "--source-ids", "5,6,7,2", "--prompt-ids",
+                    "1,5", "--logits-out", l.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(Npy.read(l).shape()).containsExactly(2, Json.getInt(config, "vocab_size"));
+        }
+    }
+
     @Test
     void t5GenerateAndInspectMatchTransformers() throws Exception {
         Map<String, Object> g = Json.parseObject(T5.resolve("untied_greedy.json"));

@@ -115,6 +115,19 @@ class TrainWorkflowTest {
         var json = Json.parseObject(gen.out().strip(), "generate output");
         assertThat(Json.getList(json, "ids")).hasSize(7);
         assertThat(Json.getString(json, "text")).hasSize(7);
+
+        // bench prefill on the trained model: wall and CPU time of one batched prompt pass
+        CliTestSupport.Result pre = CliTestSupport.run("bench", "prefill", "--model", run.toString(), "--tokens", "8",
+                "--repeats", "2", "--threads", "1", "--format", "json");
+        assertThat(pre.code()).as(pre.err()).isZero();
+        var pj = Json.parseObject(pre.out().strip(), "bench prefill output");
+        assertThat(Json.getInt(pj, "tokens")).isEqualTo(8);
+        assertThat(((Number) pj.get("ms")).doubleValue()).isPositive();
+        assertThat(((Number) pj.get("cpu_ms")).doubleValue()).isNotNegative(); // CPU clock ticks may be coarse
+        CliTestSupport.Result tooLong = CliTestSupport.run("bench", "prefill", "--model", run.toString(), "--tokens",
+                "100000", "--repeats", "1");
+        assertThat(tooLong.code()).isNotZero();
+        assertThat(tooLong.err()).contains("--tokens must be in [1, ");
     }
 
     @Test

@@ -31,8 +31,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class GemmJob {
     static final int NN = 0, NT = 1, TN = 2;
-    static final int KC = 256;
-    static final int MC = 192;
+    /*
+     * Block sizes, overridable for tuning on a given machine without a rebuild (T4J_JAVA_OPTS="-Dt4j.gemm.kc=..."):
+     * KC steps of K per block (at least 8), MC rows per row block (rounded up to a multiple of MR), and
+     * t4j.gemm.packA=true to copy A's row block into a contiguous [rows][kc] scratch for nn and nt as well (tn
+     * always packs). On a loaded 2-core machine none of KC = 128 or 384, MC = 96 or 288, or packing A changed the
+     * single-thread CPU time by more than the noise (docs/PERFORMANCE.md, 2026-12-02); they are kept for
+     * measurements on a quiet machine. The K block boundaries depend on KC, so results are bit-identical only
+     * for the same KC.
+     */
+    static final int KC = Math.max(8, Integer.getInteger("t4j.gemm.kc", 256));
+    static final int MC = (Math.max(MR, Integer.getInteger("t4j.gemm.mc", 192)) + MR - 1) / MR * MR;
+    static final boolean PACK_A = Boolean.getBoolean("t4j.gemm.packA");
     /** Below this many multiply-adds a product runs on the calling thread (a hand-off costs ~1-50 us). */
     static final long PARALLEL_MIN_FMAS = 1L << 18;
     /** Most floats of packed B held at once (16 MB); a product with a larger B is done a few K blocks at a time. */
@@ -163,7 +173,8 @@ final class GemmJob {
         int i0 = mb * mc;
         int rows = Math.min(mc, m - i0);
         int jr0 = Parallel.chunkStart(panels, colBlocks, cb), jr1 = Parallel.chunkStart(panels, colBlocks, cb + 1);
-        float[] packedA = layout == TN ? scratch(PACKED_A, mc * KC) : null;
+        boolean packA = layout == TN || PACK_A;
+        float[] packedA = packA ? scratch(PACKED_A, mc * KC) : null;
         float[] tile = TILE.get();
         float[] edgeA = null;
         int full = rows / MR * MR;
@@ -175,6 +186,14 @@ final class GemmJob {
             int ai = aOff + i0 * lda + p0, rs = lda;
             if (layout == TN) {
                 GemmPack.blockAt(a, aOff + p0 * lda + i0, lda, kc, rows, packedA);
+                as = packedA;
+                ai = 0;
+                rs = kc;
+            } else if (packA) {
+                // rows kc apart instead of lda: no cache-set aliasing when lda is a multiple of 1024 floats
+                for (int r = 0; r < rows; r++) {
+                    System.arraycopy(a, ai + r * lda, packedA, r * kc, kc);
+                }
                 as = packedA;
                 ai = 0;
                 rs = kc;

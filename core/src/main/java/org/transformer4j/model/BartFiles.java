@@ -62,6 +62,51 @@ public final class BartFiles {
         }
     }
 
+    /**
+     * config.json as transformers' save_pretrained writes a BartForConditionalGeneration (keys sorted, as it does).
+     * We keep no separate bos id: bos_token_id is written as the decoder start token, which is what our
+     * vocabularies begin a target with.
+     */
+    static Map<String, Object> configJson(Seq2SeqConfig c) {
+        if (!c.tiedHead() || c.preNorm() || c.rmsNorm() || !c.embeddingNorm() || !c.finalLogitsBias()
+                || c.positionOffset() != 2 || c.learnedPositions() == 0) {
+            throw new T4jException("this encoder-decoder is not BART-shaped (BART: learned positions at offset 2, "
+                    + "post-LN LayerNorm, layernorm_embedding, a tied head with final_logits_bias)");
+        }
+        Map<String, Object> m = new java.util.TreeMap<>();
+        m.put("activation_dropout", EncoderDecoderFiles.decimal(c.block().activationDropout()));
+        m.put("activation_function", c.activation().hfName());
+        m.put("architectures", java.util.List.of("BartForConditionalGeneration"));
+        m.put("attention_dropout", EncoderDecoderFiles.decimal(c.dropout()));
+        m.put("bos_token_id", c.decoderStartId());
+        m.put("classifier_dropout", 0.0);
+        m.put("d_model", c.dModel());
+        m.put("decoder_attention_heads", c.nHead());
+        m.put("decoder_ffn_dim", c.dFF());
+        m.put("decoder_layerdrop", 0.0);
+        m.put("decoder_layers", c.nDecoderLayers());
+        m.put("decoder_start_token_id", c.decoderStartId());
+        m.put("dropout", EncoderDecoderFiles.decimal(c.dropout()));
+        m.put("dtype", "float32");
+        m.put("encoder_attention_heads", c.nHead());
+        m.put("encoder_ffn_dim", c.dFF());
+        m.put("encoder_layerdrop", 0.0);
+        m.put("encoder_layers", c.nEncoderLayers());
+        m.put("eos_token_id", c.eosId());
+        m.put("forced_eos_token_id", null);
+        m.put("init_std", 0.02);
+        m.put("is_decoder", false);
+        m.put("is_encoder_decoder", true);
+        m.put("max_position_embeddings", c.learnedPositions());
+        m.put("model_type", "bart");
+        m.put("pad_token_id", c.padId());
+        m.put("scale_embedding", c.scaleEmbeddings());
+        m.put("tie_word_embeddings", true);
+        m.put("use_cache", true);
+        m.put("vocab_size", c.vocabSize());
+        return m;
+    }
+
     static String hfName(String ours) {
         if (ours.equals("final_logits_bias") || ours.equals("lm_head.weight")) {
             return ours;

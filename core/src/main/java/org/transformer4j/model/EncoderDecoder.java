@@ -22,7 +22,7 @@ import org.transformer4j.tensor.Tensor;
 
 /**
  * An encoder-decoder Transformer: the original model of "Attention Is All You Need" and, with another
- * {@link Seq2SeqConfig}, T5.
+ * {@link Seq2SeqConfig}, T5 and BART.
  *
  * <pre>
  *   encoder:  x = drop(E[src] * sqrt(d) + PE)          original: scaled shared embedding + sinusoids
@@ -115,10 +115,15 @@ public final class EncoderDecoder extends Module {
     /**
      * The original's initialisation as common implementations do it: projection weights Xavier-uniform, the
      * shared embedding N(0, 1/d_model) (so that after the sqrt(d_model) scale tokens have unit variance, like the
-     * sinusoids), biases 0, norm gains 1, relative position biases N(0, 1/n_head).
+     * sinusoids), biases 0, norm gains 1, relative position biases N(0, 1/n_head). The other families keep the
+     * scale of their logits near one with the same rules: without the sqrt(d_model) input scale or an embedding
+     * norm (T5) the shared embedding is N(0, 1), as in T5's own init (the tied head then divides by sqrt(d_model));
+     * BART's learned positions are N(0, 1/d_model) like its tokens; and where attention logits are not scaled by
+     * 1/sqrt(d_head) (T5) the query projection is drawn that much smaller instead, as Mesh TensorFlow's T5 does.
      */
     public EncoderDecoder initWeights(long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
+        double embedStd = config.scaleEmbeddings() || config.embeddingNorm() ? 1.0 / Math.sqrt(config.dModel()) : 1.0;
         for (var e : namedParameters().entrySet()) {
             String name = e.getKey();
             Tensor t = e.getValue();
@@ -129,12 +134,17 @@ public final class EncoderDecoder extends Module {
                 Arrays.fill(d, 0f);
             } else if (name.equals("shared.weight") || name.endsWith("relative_attention_bias.weight")
                     || name.endsWith("embed_positions.weight")) {
-                double std = name.equals("shared.weight") ? 1.0 / Math.sqrt(config.dModel()) : 1.0 / Math.sqrt(config.nHead());
+                double std = name.equals("shared.weight") ? embedStd
+                        : name.endsWith("embed_positions.weight") ? 1.0 / Math.sqrt(config.dModel())
+                        : 1.0 / Math.sqrt(config.nHead());
                 for (int i = 0; i < d.length; i++) {
                     d[i] = (float) (Gaussian.next(rng) * std);
                 }
             } else {
                 double a = Math.sqrt(6.0 / (t.dim(0) + t.dim(1)));
+                if (!config.scaledAttention() && name.endsWith("attn.q.weight")) {
+                    a /= Math.sqrt(config.dHead());
+                }
                 for (int i = 0; i < d.length; i++) {
                     d[i] = (float) ((rng.nextDouble() * 2 - 1) * a);
                 }

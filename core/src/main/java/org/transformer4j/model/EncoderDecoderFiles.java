@@ -63,20 +63,39 @@ public final class EncoderDecoderFiles {
         };
     }
 
-    /** Writes config.json and model.safetensors (each atomically) into {@code dir}. */
+    /**
+     * Writes config.json and model.safetensors (each atomically) into {@code dir}, in the layout of the model's
+     * family: ours for the original, Hugging Face's T5ForConditionalGeneration or BartForConditionalGeneration
+     * layout (config keys and tensor names as transformers' save_pretrained writes them) for T5 and BART.
+     */
     public static void save(EncoderDecoder model, Path dir, Map<String, String> metadata) {
+        switch (model.config.modelType()) {
+            case "transformer" -> write(model, dir, configJson(model.config), name -> name, metadata);
+            case "t5" -> write(model, dir, T5Files.configJson(model.config), T5Files::hfName, metadata);
+            case "bart" -> write(model, dir, BartFiles.configJson(model.config), BartFiles::hfName, metadata);
+            default -> throw new T4jException("saving a " + model.config.modelType() + " model is not supported");
+        }
+    }
+
+    /**
+     * config.json, then model.safetensors with each parameter under {@code stored}'s name. A rank-1
+     * final_logits_bias is written as [1, V], the shape transformers registers for BART's buffer.
+     */
+    static void write(EncoderDecoder model, Path dir, Map<String, Object> config,
+                      java.util.function.UnaryOperator<String> stored, Map<String, String> metadata) {
         try {
             Files.createDirectories(dir);
         } catch (java.io.IOException e) {
             throw new T4jException("cannot create model directory " + dir + ": " + e.getMessage(), e);
         }
-        if (!model.config.modelType().equals("transformer")) {
-            throw new T4jException("saving a " + model.config.modelType() + " model is not supported");
-        }
-        AtomicFiles.writeString(dir.resolve(CONFIG), Json.writePretty(configJson(model.config)) + "\n");
+        AtomicFiles.writeString(dir.resolve(CONFIG), Json.writePretty(config) + "\n");
         LinkedHashMap<String, TensorData> tensors = new LinkedHashMap<>();
         for (var e : model.namedParameters().entrySet()) {
-            tensors.put(e.getKey(), TensorData.f32(e.getValue().data(), e.getValue().shape()));
+            int[] shape = e.getValue().shape();
+            if (e.getKey().equals("final_logits_bias")) {
+                shape = new int[] {1, shape[0]};
+            }
+            tensors.put(stored.apply(e.getKey()), TensorData.f32(e.getValue().data(), shape));
         }
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
@@ -107,6 +126,11 @@ public final class EncoderDecoderFiles {
         m.put("decoder_start_token_id", c.decoderStartId());
         m.put("torch_dtype", "float32");
         return m;
+    }
+
+    /** A float setting as the decimal it was written as (1e-6f as 1.0E-6, not 9.999999974752427E-7). */
+    static double decimal(float f) {
+        return Double.parseDouble(Float.toString(f));
     }
 
     static Seq2SeqConfig readConfig(Path file) {

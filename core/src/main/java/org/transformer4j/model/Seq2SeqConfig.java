@@ -69,6 +69,38 @@ public record Seq2SeqConfig(String modelType, int vocabSize, int dModel, int nHe
                 padId, eosId, bosId, 0, 0, false, false);
     }
 
+    /**
+     * T5 (Raffel et al. 2020) as {@link T5Files} reads it: pre-LN blocks with T5's RMS layer norm (eps 1e-6), no
+     * biases, unscaled attention logits, relative position bias buckets, no position embeddings, ReLU or gated-GELU,
+     * and with a tied head the decoder output scaled by d_model^-0.5 (the original T5; T5 v1.1 unties the head
+     * and does not scale).
+     */
+    public static Seq2SeqConfig t5(int vocabSize, int dModel, int nHead, int dKv, int dFF, int nEncoderLayers,
+                                   int nDecoderLayers, Activation activation, int buckets, int maxDistance,
+                                   boolean tiedHead, float dropout, int padId, int decoderStartId, int eosId) {
+        require(activation == Activation.RELU || activation == Activation.GATED_GELU,
+                "T5's feed_forward_proj must be relu or gated-gelu, got " + activation.hfName());
+        return new Seq2SeqConfig("t5", vocabSize, dModel, nHead, dKv, dFF, nEncoderLayers, nDecoderLayers, activation,
+                true, true, 1e-6f, false, false, dropout, buckets, maxDistance, false, tiedHead, tiedHead, padId, eosId,
+                decoderStartId, 0, 0, false, false);
+    }
+
+    /**
+     * BART (Lewis et al. 2020) as {@link BartFiles} reads it, with transformers' defaults: learned positions
+     * (max_position_embeddings rows after BART's offset of 2), unscaled token embeddings followed by a LayerNorm,
+     * post-LN blocks with biases (LayerNorm eps 1e-5), exact GELU, scaled attention, a tied head plus
+     * final_logits_bias.
+     */
+    public static Seq2SeqConfig bart(int vocabSize, int dModel, int nHead, int dFF, int nEncoderLayers,
+                                     int nDecoderLayers, int maxPositions, float dropout, int padId,
+                                     int decoderStartId, int eosId) {
+        require(dModel % nHead == 0, "d_model (" + dModel + ") must be a multiple of n_head (" + nHead + ")");
+        require(maxPositions > 0, "max_position_embeddings must be positive, got " + maxPositions);
+        return new Seq2SeqConfig("bart", vocabSize, dModel, nHead, dModel / nHead, dFF, nEncoderLayers, nDecoderLayers,
+                Activation.GELU, false, false, 1e-5f, true, true, dropout, 0, 0, false, true, false, padId, eosId,
+                decoderStartId, maxPositions, 2, true, true);
+    }
+
     public boolean relativePositions() {
         return relativeBuckets > 0;
     }

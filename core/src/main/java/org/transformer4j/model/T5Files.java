@@ -59,6 +59,49 @@ public final class T5Files {
         }
     }
 
+    /**
+     * config.json as transformers' save_pretrained writes a T5ForConditionalGeneration (keys sorted, as it does).
+     * An untied head is written as older transformers wrote T5 v1.1 (tie_word_embeddings false, no
+     * scale_decoder_outputs): transformers 5 reads that as "do not scale" but ties the head regardless.
+     */
+    static Map<String, Object> configJson(Seq2SeqConfig c) {
+        if (c.tiedHead() != c.scaleDecoderOutputs()) {
+            throw new T4jException("a T5 config.json cannot express a " + (c.tiedHead() ? "tied" : "untied")
+                    + " head with scale_decoder_outputs " + c.scaleDecoderOutputs());
+        }
+        Map<String, Object> m = new java.util.TreeMap<>();
+        m.put("architectures", java.util.List.of("T5ForConditionalGeneration"));
+        m.put("classifier_dropout", 0.0);
+        m.put("d_ff", c.dFF());
+        m.put("d_kv", c.dHead());
+        m.put("d_model", c.dModel());
+        m.put("decoder_start_token_id", c.decoderStartId());
+        m.put("dense_act_fn", c.activation().gated() ? c.activation().base().hfName() : c.activation().hfName());
+        m.put("dropout_rate", EncoderDecoderFiles.decimal(c.dropout()));
+        m.put("dtype", "float32");
+        m.put("eos_token_id", c.eosId());
+        m.put("feed_forward_proj", c.activation().hfName());
+        m.put("initializer_factor", 1.0);
+        m.put("is_decoder", false);
+        m.put("is_encoder_decoder", true);
+        m.put("is_gated_act", c.activation().gated());
+        m.put("layer_norm_epsilon", EncoderDecoderFiles.decimal(c.normEps()));
+        m.put("model_type", "t5");
+        m.put("num_decoder_layers", c.nDecoderLayers());
+        m.put("num_heads", c.nHead());
+        m.put("num_layers", c.nEncoderLayers());
+        m.put("pad_token_id", c.padId());
+        m.put("relative_attention_max_distance", c.relativeMaxDistance());
+        m.put("relative_attention_num_buckets", c.relativeBuckets());
+        if (c.tiedHead()) {
+            m.put("scale_decoder_outputs", true);
+        }
+        m.put("tie_word_embeddings", c.tiedHead());
+        m.put("use_cache", true);
+        m.put("vocab_size", c.vocabSize());
+        return m;
+    }
+
     /** The Hugging Face name of one of our parameter names. */
     static String hfName(String ours) {
         if (ours.equals("encoder.relative_attention_bias.weight") || ours.equals("decoder.relative_attention_bias.weight")) {

@@ -63,7 +63,18 @@ public enum ConfigKey {
     LABEL_SMOOTHING("label_smoothing", Type.DOUBLE, 0.0, Rule.UNIT_INTERVAL),
     // the generator of initial weights and batches: torch replays nanoGPT's (PyTorch's generator, nanoGPT's draw
     // order), splitmix is t4j's own per-(iteration, micro-step) streams; auto is torch for arch gpt
-    RNG("rng", Type.STRING, "auto", Rule.oneOf(List.of("auto", "torch", "splitmix")));
+    RNG("rng", Type.STRING, "auto", Rule.oneOf(List.of("auto", "torch", "splitmix"))),
+    // encoder-decoder family (arch seq2seq): the original Transformer, T5 or BART, each saved in its Hugging Face
+    // layout (the original in ours). d_ff is intermediate_size (0: 4 * n_embd) and the head is tied unless
+    // tie_word_embeddings is False (T5 only). T5: the width of a head (0: n_embd / n_head), the relative position
+    // buckets and the distance past which they are all one, and the feed-forward kind. BART: the number of learned
+    // positions (each source, and each target plus its start token, must fit).
+    SEQ2SEQ_VARIANT("seq2seq_variant", Type.STRING, "original", Rule.oneOf(List.of("original", "t5", "bart"))),
+    D_KV("d_kv", Type.INT, 0, Rule.NON_NEGATIVE),
+    RELATIVE_ATTENTION_NUM_BUCKETS("relative_attention_num_buckets", Type.INT, 32, Rule.POSITIVE),
+    RELATIVE_ATTENTION_MAX_DISTANCE("relative_attention_max_distance", Type.INT, 128, Rule.POSITIVE),
+    FEED_FORWARD_PROJ("feed_forward_proj", Type.STRING, "relu", Rule.oneOf(List.of("relu", "gated-gelu"))),
+    MAX_POSITION_EMBEDDINGS("max_position_embeddings", Type.INT, 1024, Rule.POSITIVE);
 
     /** The type of a value; it decides how text and file values are converted. */
     public enum Type { INT, DOUBLE, BOOL, STRING }

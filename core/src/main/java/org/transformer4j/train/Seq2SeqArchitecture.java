@@ -21,11 +21,13 @@ import org.transformer4j.tensor.Tensor;
 import org.transformer4j.tokenizer.PairVocab;
 
 /**
- * {@code arch=seq2seq}: the original encoder-decoder Transformer trained with teacher forcing on a file of
- * (source TAB target) pairs ({@code pairs}). A seeded shuffle holds out {@code val_fraction} of the pairs as the
+ * {@code arch=seq2seq}: an encoder-decoder Transformer, the original ({@code seq2seq_variant=original}), T5 or BART,
+ * trained with teacher forcing on a file of (source TAB target) pairs ({@code pairs}). T5 and BART runs are saved
+ * as Hugging Face T5ForConditionalGeneration / BartForConditionalGeneration directories. A seeded shuffle holds out {@code val_fraction} of the pairs as the
  * validation split; the character vocabulary (with <pad>, <s>, </s>) is built from all pairs and saved with the
- * model. Shape: n_layer encoder and n_layer decoder blocks, n_head heads, d_model = n_embd, d_ff = 4 * n_embd,
- * ReLU, post-LN, dropout; the loss is cross-entropy with {@code label_smoothing}.
+ * model. Shape: n_layer encoder and n_layer decoder blocks, n_head heads, d_model = n_embd, d_ff =
+ * intermediate_size (0: 4 * n_embd), dropout, and the variant's own keys (see {@link ConfigKey}); the loss is
+ * cross-entropy with {@code label_smoothing}.
  */
 final class Seq2SeqArchitecture implements Architecture {
     @Override
@@ -60,14 +62,57 @@ final class Seq2SeqArchitecture implements Architecture {
     public TrainingTask create(TrainConfig cfg, DataDir data) {
         List<Pair> pairs = readPairs(cfg);
         PairVocab vocab = vocabOf(pairs);
-        Seq2SeqConfig mc = Seq2SeqConfig.transformer(vocab.vocabSize(), cfg.nEmbd(), cfg.nHead(), 4 * cfg.nEmbd(),
-                cfg.nLayer(), cfg.nLayer(), (float) cfg.dropout(), PairVocab.PAD, PairVocab.BOS, PairVocab.EOS);
-        return new Task(new EncoderDecoder(mc).initWeights(cfg.seed()), vocab, pairs, cfg);
+        return new Task(new EncoderDecoder(modelConfig(cfg, vocab.vocabSize())).initWeights(cfg.seed()), vocab, pairs,
+                cfg);
+    }
+
+    /** The model_type each seq2seq_variant saves as. */
+    static String modelType(String variant) {
+        return variant.equals("original") ? "transformer" : variant;
+    }
+
+    /**
+     * The shape of a fresh model of the configured variant over a vocabulary of {@code vocabSize} (PairVocab's
+     * specials: <pad> 0 pads, <s> 1 starts every target, </s> 2 ends sources and targets, in every variant).
+     */
+    static Seq2SeqConfig modelConfig(TrainConfig cfg, int vocabSize) {
+        String variant = (String) cfg.get("seq2seq_variant");
+        int d = cfg.nEmbd();
+        int dFF = (int) cfg.get("intermediate_size") == 0 ? 4 * d : (int) cfg.get("intermediate_size");
+        int dKv = (int) cfg.get("d_kv");
+        boolean tied = (boolean) cfg.get("tie_word_embeddings");
+        float dropout = (float) cfg.dropout();
+        if (!variant.equals("t5")) {
+            if (!tied) {
+                throw new T4jException("tie_word_embeddings=False needs seq2seq_variant=t5 (the original and BART "
+                        + "share one embedding with the output head)");
+            }
+            if (dKv != 0 && dKv != d / cfg.nHead()) {
+                throw new T4jException("d_kv=" + dKv + " needs seq2seq_variant=t5 (" + variant + " heads are n_embd / "
+                        + "n_head = " + d / cfg.nHead() + " wide)");
+            }
+        }
+        return switch (variant) {
+            case "original" -> Seq2SeqConfig.transformer(vocabSize, d, cfg.nHead(), dFF, cfg.nLayer(), cfg.nLayer(),
+                    dropout, PairVocab.PAD, PairVocab.BOS, PairVocab.EOS);
+            case "t5" -> Seq2SeqConfig.t5(vocabSize, d, cfg.nHead(), dKv == 0 ? d / cfg.nHead() : dKv, dFF,
+                    cfg.nLayer(), cfg.nLayer(), org.transformer4j.nn.Activation.parse((String) cfg.get("feed_forward_proj")),
+                    (int) cfg.get("relative_attention_num_buckets"), (int) cfg.get("relative_attention_max_distance"),
+                    tied, dropout, PairVocab.PAD, PairVocab.BOS, PairVocab.EOS);
+            case "bart" -> Seq2SeqConfig.bart(vocabSize, d, cfg.nHead(), dFF, cfg.nLayer(), cfg.nLayer(),
+                    (int) cfg.get("max_position_embeddings"), dropout, PairVocab.PAD, PairVocab.BOS, PairVocab.EOS);
+            default -> throw new T4jException("unknown seq2seq_variant '" + variant + "'");
+        };
     }
 
     @Override
     public TrainingTask resume(Path runDir, TrainConfig cfg, DataDir data) {
         EncoderDecoder model = EncoderDecoderFiles.load(runDir);
+        String variant = (String) cfg.get("seq2seq_variant");
+        if (!model.config.modelType().equals(modelType(variant))) {
+            throw new T4jException("cannot resume: " + runDir + " holds a " + model.config.modelType()
+                    + " model but seq2seq_variant is " + variant);
+        }
         PairVocab vocab = PairVocab.load(runDir);
         List<Pair> pairs = readPairs(cfg);
         for (Pair p : pairs) {
@@ -105,6 +150,18 @@ final class Seq2SeqArchitecture implements Architecture {
             this.vocab = vocab;
             this.train = Seq2SeqTraining.encodeAll(vocab, split.train());
             this.val = Seq2SeqTraining.encodeAll(vocab, split.heldOut());
+            int positions = model.config.learnedPositions();
+            if (positions > 0) {
+                for (List<int[][]> part : List.of(train, val)) {
+                    for (int[][] p : part) {
+                        if (Math.max(p[0].length, p[1].length + 1) > positions) {
+                            throw new T4jException("a pair needs " + Math.max(p[0].length, p[1].length + 1)
+                                    + " positions but the model has max_position_embeddings " + positions
+                                    + " (raise max_position_embeddings)");
+                        }
+                    }
+                }
+            }
             this.batch = cfg.batchSize();
             this.labelSmoothing = (float) (double) (Double) cfg.get("label_smoothing");
             long tokens = 0;
@@ -139,9 +196,10 @@ final class Seq2SeqArchitecture implements Architecture {
         @Override
         public String describe() {
             Seq2SeqConfig c = model.config;
-            return String.format(Locale.ROOT, "encoder-decoder %,d parameters (%d+%d layers, n_head %d, d_model %d, "
-                    + "d_ff %d, vocab %d), %d training pairs, %d held out", model.numParameters(), c.nEncoderLayers(),
-                    c.nDecoderLayers(), c.nHead(), c.dModel(), c.dFF(), c.vocabSize(), train.size(), val.size());
+            return String.format(Locale.ROOT, "encoder-decoder (%s) %,d parameters (%d+%d layers, n_head %d, d_model "
+                    + "%d, d_kv %d, d_ff %d, vocab %d), %d training pairs, %d held out", c.modelType(),
+                    model.numParameters(), c.nEncoderLayers(), c.nDecoderLayers(), c.nHead(), c.dModel(), c.dHead(),
+                    c.dFF(), c.vocabSize(), train.size(), val.size());
         }
 
         @Override

@@ -21,8 +21,22 @@ import org.transformer4j.tensor.Tensor;
 public final class SequenceClassification {
     private SequenceClassification() {}
 
-    /** One labelled input: token ids (with [CLS] first when the model uses one) and a class index. */
-    public record Example(int[] ids, int label) {}
+    /**
+     * One labelled input: token ids (with [CLS] first when the model uses one), their token types (segment ids:
+     * 0 for the first text of a pair, 1 for the second; null means all 0) and a class index.
+     */
+    public record Example(int[] ids, int[] types, int label) {
+        public Example {
+            if (types != null && types.length != ids.length) {
+                throw new IllegalArgumentException(ids.length + " ids but " + types.length + " token types");
+            }
+        }
+
+        /** A single text: every token of type 0. */
+        public Example(int[] ids, int label) {
+            this(ids, null, label);
+        }
+    }
 
     /**
      * Fine-tuning settings.
@@ -111,12 +125,16 @@ public final class SequenceClassification {
         }
         int[] ids = new int[b * t];
         int[] lengths = new int[b];
+        int[] types = batch.stream().anyMatch(e -> e.types() != null) ? new int[b * t] : null;
         for (int i = 0; i < b; i++) {
             int[] x = batch.get(i).ids();
             System.arraycopy(x, 0, ids, i * t, x.length);
             lengths[i] = x.length;
+            if (types != null && batch.get(i).types() != null) {
+                System.arraycopy(batch.get(i).types(), 0, types, i * t, x.length);
+            }
         }
-        return model.classify(model.encode(ids, null, b, t, lengths, ctx), ctx);
+        return model.classify(model.encode(ids, types, b, t, lengths, ctx), ctx);
     }
 
     /** The predicted class of each example (evaluation mode, no graph). */
@@ -161,6 +179,14 @@ public final class SequenceClassification {
             if (e.label() < 0 || e.label() >= model.config.numLabels()) {
                 throw new T4jException("example " + i + ": label " + e.label() + " is outside [0, "
                         + model.config.numLabels() + ")");
+            }
+            if (e.types() != null) {
+                for (int type : e.types()) {
+                    if (type < 0 || type >= model.config.typeVocabSize()) {
+                        throw new T4jException("example " + i + ": token type " + type + " is outside [0, "
+                                + model.config.typeVocabSize() + ") (type_vocab_size)");
+                    }
+                }
             }
             if (e.ids().length == 0 || e.ids().length > model.config.maxPositions()) {
                 throw new T4jException("example " + i + " has " + e.ids().length + " tokens; it must have 1.."

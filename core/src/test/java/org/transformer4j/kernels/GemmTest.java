@@ -277,12 +277,16 @@ class GemmTest {
      */
     @Test
     void otherVectorWidthsAndBlockShapesInChildJvm() throws Exception {
-        int[][] configs = {{128, 2}, {256, 4}}; // both kernel shapes, two widths, whatever this JVM uses
+        // both kernel shapes, two widths, whatever this JVM uses; the third also small blocks and packed A
+        int[][] configs = {{128, 2}, {256, 4}, {256, 2}};
         List<Process> children = new ArrayList<>();
         for (int[] cfg : configs) {
             String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+            boolean tuned = children.size() == 2;
             children.add(new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
                     "-Dt4j.vectorBits=" + cfg[0], "-Dt4j.gemm.nv=" + cfg[1],
+                    "-Dt4j.gemm.kc=" + (tuned ? 40 : 256), "-Dt4j.gemm.mc=" + (tuned ? 20 : 192),
+                    "-Dt4j.gemm.packA=" + tuned,
                     "-cp", System.getProperty("java.class.path"), OtherWidth.class.getName())
                     .redirectErrorStream(true).start());
         }
@@ -291,6 +295,7 @@ class GemmTest {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
             assertThat(out).contains("lanes=" + configs[i][0] / 32 + " nv=" + configs[i][1]);
+            assertThat(out).contains(i == 2 ? "kc=40 mc=24 packA=true" : "kc=256 mc=192 packA=false");
             assertThat(p.exitValue()).as(out).isZero();
         }
     }
@@ -298,7 +303,8 @@ class GemmTest {
     /** Entry point of the child JVMs of {@link #otherVectorWidthsAndBlockShapesInChildJvm()}. */
     public static final class OtherWidth {
         public static void main(String[] args) {
-            System.out.println("lanes=" + GemmKernel.L + " nv=" + GemmKernel.NV);
+            System.out.println("lanes=" + GemmKernel.L + " nv=" + GemmKernel.NV + " kc=" + GemmJob.KC + " mc="
+                    + GemmJob.MC + " packA=" + GemmJob.PACK_A);
             List<String> failures = randomCases(13, 6);
             failures.forEach(System.out::println);
             System.exit(failures.isEmpty() ? 0 : 1);

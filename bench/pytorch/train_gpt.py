@@ -5,7 +5,11 @@ comparison of loss curves and step times. Not part of the Java build.
     python3 bench/pytorch/train_gpt.py --max_iters 2000          # full CPU run, prints evals and timing
     python3 bench/pytorch/train_gpt.py --bench 50                # median ms/iter after warm-up
 Options mirror the preset; --n_layer 12 --n_head 12 --n_embd 768 --block_size 64 --batch_size 4
---vocab 50257 gives the GPT-2 124M shape (with random token data).
+--vocab 50257 gives the GPT-2 124M shape (with random token data). The same shape on Tiny Shakespeare in GPT-2
+tokens, as `t4j bench train --preset gpt2-124m-shakespeare` (which writes data/shakespeare on first use):
+
+    python3 bench/pytorch/train_gpt.py --data_dir data/shakespeare --n_layer 12 --n_head 12 --n_embd 768 \
+        --block_size 64 --batch_size 4 --bench 5
 """
 import argparse, math, os, time
 import numpy as np
@@ -21,11 +25,19 @@ for k, v in dict(learning_rate=1e-3, min_lr=1e-4, beta1=0.9, beta2=0.99, weight_
                  dropout=0.0).items():
     p.add_argument("--" + k, type=float, default=v)
 p.add_argument("--data", default=os.path.join(os.path.dirname(__file__), "../../data/tinyshakespeare.txt"))
+p.add_argument("--data_dir", default="", help="a t4j/nanoGPT data directory (train.bin, val.bin, meta.json)")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
 
-if a.vocab:
+if a.data_dir:
+    import json
+    meta = json.load(open(os.path.join(a.data_dir, "meta.json")))
+    vocab = meta["vocab_size"]
+    dt = {"uint16": np.uint16, "int32": np.int32, "uint32": np.uint32}[meta["dtype"]]
+    train = np.fromfile(os.path.join(a.data_dir, "train.bin"), dtype=dt).astype(np.int64)
+    val = np.fromfile(os.path.join(a.data_dir, "val.bin"), dtype=dt).astype(np.int64)
+elif a.vocab:
     vocab = a.vocab
     train = np.random.default_rng(0).integers(0, vocab, 1_000_000).astype(np.int64)
     val = train[:100_000]
@@ -125,14 +137,17 @@ def evaluate():
 
 
 if a.bench:
-    for it in range(10):
+    for it in range(min(10, max(2, a.bench))):
         step(it)
     ms = []
+    cpu0 = time.process_time()
     for it in range(a.bench):
         t0 = time.perf_counter()
         step(it)
         ms.append((time.perf_counter() - t0) * 1000)
-    print(f"median {np.median(ms):.2f} ms/iter over {a.bench} iterations, {a.threads} threads")
+    cpu = (time.process_time() - cpu0) * 1000 / a.bench
+    print(f"median {np.median(ms):.2f} ms/iter over {a.bench} iterations, {a.threads} threads; "
+          f"{cpu:.1f} ms CPU/iter (mean, process)")
 else:
     t_start = time.time()
     ms = []

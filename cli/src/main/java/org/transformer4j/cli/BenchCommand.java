@@ -171,16 +171,16 @@ public final class BenchCommand implements Callable<Integer> {
             double cpuMs;
             try (DataDir data = TrainCommand.openOrPrepareData(cfg, spec.commandLine().getErr())) {
                 Trainer trainer = new Trainer(cfg, data, Path.of(cfg.outDir()), null);
-                // Warm-up steps on a model of their own, so that the timed run's heap allocation can be counted
-                // alone (all threads; it includes the timed model's first gradients and optimizer state).
-                if (warmup > 0) {
-                    trainer.benchmarkSteps(warmup, 0);
-                }
-                long bytes0 = allocatedBytes();
-                long cpu0 = processCpuNanos();
-                ms = trainer.benchmarkSteps(0, iters);
-                cpuMs = (processCpuNanos() - cpu0) / 1e6 / iters;
-                allocMb = (allocatedBytes() - bytes0) / 1e6 / iters;
+                // Warm-up and timed steps on one model; CPU time and heap allocation are read over the timed steps
+                // alone (all threads), so they show the steady state: no model creation, first gradients,
+                // optimizer state or filling of the step's buffer arena.
+                long[] start = new long[2];
+                ms = trainer.benchmarkSteps(warmup, iters, () -> {
+                    start[0] = allocatedBytes();
+                    start[1] = processCpuNanos();
+                });
+                cpuMs = (processCpuNanos() - start[1]) / 1e6 / iters;
+                allocMb = (allocatedBytes() - start[0]) / 1e6 / iters;
             }
             double med = median(ms);
             double tokens = (double) cfg.batchSize() * cfg.blockSize() * cfg.gradientAccumulationSteps();

@@ -13,6 +13,7 @@ import org.transformer4j.kernels.Rotary;
 import org.transformer4j.kernels.Softmax;
 import org.transformer4j.kernels.VectorMath;
 import org.transformer4j.kernels.WeightKernels;
+import org.transformer4j.tensor.Arena;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -187,8 +188,8 @@ public final class Ops {
         }
         int rows = x.rows();
         Tensor y = Tensor.zeros(x.shape());
-        float[] mean = new float[rows];
-        float[] rstd = new float[rows];
+        float[] mean = Arena.floats(rows);
+        float[] rstd = Arena.floats(rows);
         Norms.layerNorm(x.data(), gamma.data(), beta == null ? null : beta.data(), eps, y.data(), mean, rstd, rows, c);
         return attach(y, "layerNorm", () -> Norms.layerNormBackwardAcc(x.data(), gamma.data(), mean, rstd, y.grad(),
                 gradOrNull(x), gradOrNull(gamma), gradOrNull(beta), rows, c), x, gamma, beta);
@@ -200,7 +201,7 @@ public final class Ops {
         requireVector("rmsNorm", "gamma", gamma, c, x);
         int rows = x.rows();
         Tensor y = Tensor.zeros(x.shape());
-        float[] rstd = new float[rows];
+        float[] rstd = Arena.floats(rows);
         Norms.rmsNorm(x.data(), gamma.data(), eps, y.data(), rstd, rows, c);
         return attach(y, "rmsNorm", () -> Norms.rmsNormBackwardAcc(x.data(), gamma.data(), rstd, y.grad(),
                 gradOrNull(x), gradOrNull(gamma), rows, c), x, gamma);
@@ -219,7 +220,7 @@ public final class Ops {
             return y;
         }
         // Phi(x) saved for the backward, which would otherwise recompute erf (bit-identical either way)
-        float[] cdf = new float[n];
+        float[] cdf = Arena.floats(n);
         Activations.geluExact(x.data(), y.data(), cdf, n);
         return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), cdf, y.grad(), x.grad(), n), x);
     }
@@ -277,7 +278,7 @@ public final class Ops {
         }
         int n = x.size();
         // The mask holds each element's multiplier (0 or 1/(1-p)), drawn serially so a seed fixes it.
-        float[] mask = new float[n];
+        float[] mask = Arena.floats(n);
         float keep = p == 1f ? 0f : 1f / (1f - p);
         for (int i = 0; i < n; i++) {
             mask[i] = rng.nextDouble() < p ? 0f : keep;
@@ -362,8 +363,8 @@ public final class Ops {
         int rows = logits.rows();
         int[] saved = checkedTargets(logits, targets);
         int count = countTargets(saved);
-        float[] lse = new float[rows];
-        double total = CrossEntropy.forward(logits.data(), saved, rows, vocab, lse, new float[rows]);
+        float[] lse = Arena.floats(rows);
+        double total = CrossEntropy.forward(logits.data(), saved, rows, vocab, lse, Arena.floats(rows));
         // With every target ignored there is nothing to average: the loss is 0 with zero gradient (not NaN).
         int n = Math.max(count, 1);
         Tensor y = Tensor.scalar((float) (total / n));
@@ -474,11 +475,11 @@ public final class Ops {
         Attention.Dims d = new Attention.Dims(batch, tq, sk, c, nHead, mask.isCausal(), mask.offset(), lengths,
                 nKvHead);
         boolean record = recording(q, k, v, bias);
-        float[] p = record || probs != null ? new float[Math.toIntExact(pSize)] : null;
+        float[] p = record || probs != null ? Arena.floats(Math.toIntExact(pSize)) : null;
         float[] keep = null;
         if (rng != null && dropout > 0f) {
             // Drawn serially in a fixed order, so the mask depends only on the generator, not on threads.
-            keep = new float[Math.toIntExact(pSize)];
+            keep = Arena.floats(Math.toIntExact(pSize));
             float kept = 1f / (1f - dropout);
             for (int i = 0; i < keep.length; i++) {
                 keep[i] = rng.nextDouble() < dropout ? 0f : kept;
@@ -561,8 +562,8 @@ public final class Ops {
         int rows = logits.rows();
         int[] saved = checkedTargets(logits, targets);
         int count = countTargets(saved);
-        float[] lse = new float[rows];
-        float[] nll = new float[rows];
+        float[] lse = Arena.floats(rows);
+        float[] nll = Arena.floats(rows);
         double total = CrossEntropy.forward(logits.data(), saved, rows, vocab, lse, nll);
         // Smoothing term per counted row: eps * (lse - mean(logits)) - eps * nll, added to the plain loss.
         float[] x = logits.data();

@@ -31,6 +31,9 @@ public final class Tensor {
     private float[] grad;
     private boolean requiresGrad;
     private Node gradFn;
+    /** The arena this tensor's arrays came from (null: the heap), and the scope it was made in. */
+    private Arena arena;
+    private int epoch;
 
     private Tensor(float[] data, int[] shape) {
         this.shape = shape.clone();
@@ -53,13 +56,23 @@ public final class Tensor {
         return new Tensor(data, shape);
     }
 
-    /** A new tensor of zeros. */
+    /**
+     * A new tensor of zeros. Inside an open {@link Arena} scope its array (and later its gradient) comes from the
+     * arena and the tensor must not be used after the scope closes.
+     */
     public static Tensor zeros(int... shape) {
         long n = numel(shape);
         if (n > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " is too large");
         }
-        return new Tensor(new float[(int) n], shape);
+        Arena a = Arena.current();
+        if (a == null) {
+            return new Tensor(new float[(int) n], shape);
+        }
+        Tensor t = new Tensor(a.take((int) n), shape);
+        t.arena = a;
+        t.epoch = a.epoch();
+        return t;
     }
 
     /**
@@ -145,6 +158,9 @@ public final class Tensor {
         float[] d = data;
         if (d == null) {
             d = materialize();
+        }
+        if (arena != null) {
+            arena.checkAlive(epoch, this);
         }
         return d;
     }
@@ -246,7 +262,15 @@ public final class Tensor {
 
     /** A tensor sharing this one's data with another shape of the same size. Not differentiable. */
     public Tensor view(int... newShape) {
-        return of(data(), newShape);
+        Tensor t = of(data(), newShape);
+        t.arena = arena;
+        t.epoch = epoch;
+        return t;
+    }
+
+    /** True when this tensor's arrays come from an {@link Arena} (it dies when the arena's scope closes). */
+    public boolean inArena() {
+        return arena != null;
     }
 
     /** A deep copy of the data (no grad, no history); of a mapped tensor, a widened heap copy. */
@@ -269,10 +293,17 @@ public final class Tensor {
         return this;
     }
 
-    /** The gradient, allocated as zeros on first use. */
+    /**
+     * The gradient, allocated as zeros on first use: from the tensor's {@link Arena} when it was made in one (a
+     * parameter's gradient is always a heap array, it lives across steps).
+     */
     public float[] grad() {
+        Arena a = arena;
+        if (a != null) {
+            a.checkAlive(epoch, this);
+        }
         if (grad == null) {
-            grad = new float[size];
+            grad = a == null ? new float[size] : a.take(size);
         }
         return grad;
     }

@@ -35,6 +35,7 @@ public final class AdamW {
     private static final int PARALLEL_MIN = 1 << 15;
 
     private final List<Param> params;
+    private final List<Tensor> tensors;
     private final float[][] expAvg;
     private final float[][] expAvgSq;
     private final double beta1;
@@ -51,6 +52,7 @@ public final class AdamW {
             }
         }
         this.params = List.copyOf(params);
+        this.tensors = params.stream().map(Param::tensor).toList();
         this.expAvg = new float[params.size()][];
         this.expAvgSq = new float[params.size()][];
         for (int i = 0; i < params.size(); i++) {
@@ -83,6 +85,11 @@ public final class AdamW {
 
     public List<Param> params() {
         return params;
+    }
+
+    /** The parameter tensors, in order (the same list every call: gradient clipping reads it every step). */
+    public List<Tensor> tensors() {
+        return tensors;
     }
 
     /** The number of steps taken (PyTorch's {@code state['step']}). */

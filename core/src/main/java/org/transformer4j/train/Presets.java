@@ -49,11 +49,37 @@ public final class Presets {
             dropout = 0.0
             """;
 
+    /**
+     * The GPT-2 124M shape (nanoGPT's gpt2 config: 12 layers, 12 heads, 768 channels, GPT-2's 50257 tokens) on
+     * Tiny Shakespeare in GPT-2 tokens, with issue 5's benchmark batch of 4 x 64: for measuring a 124M-sized
+     * training step against bench/pytorch/train_gpt.py (same shape, same data), not for a real GPT-2 run.
+     */
+    private static final String GPT2_124M_SHAKESPEARE = SHAKESPEARE_CHAR + """
+            out_dir = 'out-gpt2-124m-shakespeare'
+            dataset = 'data/shakespeare'
+            tokenizer = 'gpt2'
+            eval_interval = 100
+            eval_iters = 10
+            log_interval = 1
+            block_size = 64
+            batch_size = 4
+            n_layer = 12
+            n_head = 12
+            n_embd = 768
+            dropout = 0.0
+            learning_rate = 6e-4
+            min_lr = 6e-5
+            max_iters = 200
+            lr_decay_iters = 200
+            warmup_iters = 10
+            """;
+
     private static final Map<String, String> PRESETS = new LinkedHashMap<>();
 
     static {
         PRESETS.put("shakespeare-char", SHAKESPEARE_CHAR);
         PRESETS.put("shakespeare-char-cpu", SHAKESPEARE_CHAR_CPU);
+        PRESETS.put("gpt2-124m-shakespeare", GPT2_124M_SHAKESPEARE);
     }
 
     private Presets() {}

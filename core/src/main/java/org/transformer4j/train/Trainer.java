@@ -15,6 +15,7 @@ import org.transformer4j.kernels.Parallel;
 
 import org.transformer4j.nn.Module;
 import org.transformer4j.nn.ForwardContext;
+import org.transformer4j.tensor.Arena;
 import org.transformer4j.tensor.Tensor;
 
 /**
@@ -33,6 +34,11 @@ public final class Trainer {
     private final Path runDir;
     private final TrainListener listener;
     private volatile boolean stopRequested;
+    /**
+     * The buffers of one step (activations, their gradients, saved softmax/GELU/norm statistics), reused by the
+     * next step instead of allocated again: a steady-state step allocates almost nothing (see {@link Arena}).
+     */
+    private final Arena arena = new Arena();
 
     public Trainer(TrainConfig cfg, DataDir data, Path runDir, TrainListener listener) {
         this.cfg = cfg;
@@ -157,20 +163,24 @@ public final class Trainer {
         Module model = task.model();
         model.train(true);
         double lossSum = 0;
-        for (int micro = 0; micro < accum; micro++) {
-            SplittableRandom batchRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.TRAIN_BATCH);
-            SplittableRandom dropoutRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.DROPOUT);
-            Tensor loss = task.loss(TrainingTask.Draw.step(iter, micro, batchRng),
-                    ForwardContext.training(dropoutRng));
-            lossSum += loss.item();
-            Tensor scaled = accum == 1 ? loss : Ops.scale(loss, 1f / accum);
-            scaled.backward();
+        // Every tensor of the step is made inside this scope and dead after it; parameters, their gradients and
+        // the optimizer state were made outside and live on.
+        try (var stepBuffers = arena.open()) {
+            for (int micro = 0; micro < accum; micro++) {
+                SplittableRandom batchRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.TRAIN_BATCH);
+                SplittableRandom dropoutRng = Seeds.derive(cfg.seed(), iter, micro, Seeds.DROPOUT);
+                Tensor loss = task.loss(TrainingTask.Draw.step(iter, micro, batchRng),
+                        ForwardContext.training(dropoutRng));
+                lossSum += loss.item();
+                Tensor scaled = accum == 1 ? loss : Ops.scale(loss, 1f / accum);
+                scaled.backward();
+            }
+            if (cfg.gradClip() != 0) {
+                GradClip.clipGradNorm(optimizer.tensors(), cfg.gradClip());
+            }
+            optimizer.step(lr);
+            optimizer.zeroGrad();
         }
-        if (cfg.gradClip() != 0) {
-            GradClip.clipGradNorm(model.parameters(), cfg.gradClip());
-        }
-        optimizer.step(lr);
-        optimizer.zeroGrad();
         return lossSum / accum;
     }
 
@@ -180,6 +190,14 @@ public final class Trainer {
      * Returns the milliseconds of each timed step.
      */
     public double[] benchmarkSteps(int warmup, int iters) {
+        return benchmarkSteps(warmup, iters, () -> {});
+    }
+
+    /**
+     * {@link #benchmarkSteps(int, int)} calling {@code onTimedStart} between the warm-up and the timed steps (to
+     * read counters such as CPU time or allocated bytes over the timed steps alone, on the same model).
+     */
+    public double[] benchmarkSteps(int warmup, int iters, Runnable onTimedStart) {
         if (cfg.threads() > 0) {
             Parallel.setThreads(cfg.threads());
         }
@@ -188,6 +206,9 @@ public final class Trainer {
         LrSchedule schedule = LrSchedule.of(cfg);
         double[] ms = new double[iters];
         for (int i = 0; i < warmup + iters; i++) {
+            if (i == warmup) {
+                onTimedStart.run();
+            }
             long t0 = System.nanoTime();
             step(task, optimizer, i, schedule.lr(i));
             if (i >= warmup) {
@@ -211,8 +232,10 @@ public final class Trainer {
                 for (int k = 0; k < cfg.evalIters(); k++) {
                     SplittableRandom rng = Seeds.derive(cfg.seed(), iter, k,
                             split == 0 ? Seeds.EVAL_TRAIN : Seeds.EVAL_VAL);
-                    sum += task.loss(TrainingTask.Draw.evaluation(split == 0, iter, k, rng), ForwardContext.INFERENCE)
-                            .item();
+                    try (var batchBuffers = arena.open()) { // reused by every batch, as in step()
+                        sum += task.loss(TrainingTask.Draw.evaluation(split == 0, iter, k, rng),
+                                ForwardContext.INFERENCE).item();
+                    }
                 }
                 result[split] = sum / cfg.evalIters();
             }

@@ -74,14 +74,23 @@ class TrainConfigTest {
                 .containsExactly(20, 1, 64, 12, 4, 4, 128, 2000, 2000);
         assertThat(cpu.dropout()).isEqualTo(0.0);
         assertThat(cpu.beta2()).isEqualTo(0.99); // inherited from shakespeare-char
-        assertThat(Presets.names()).containsExactly("shakespeare-char", "shakespeare-char-cpu");
+        assertThat(Presets.names()).containsExactly("shakespeare-char", "shakespeare-char-cpu",
+                "gpt2-124m-shakespeare");
+
+        // issue 5's GPT-2 124M-shape step: 12 x 12 x 768, GPT-2 tokens, batch 4 x 64
+        TrainConfig g = TrainConfig.load("gpt2-124m-shakespeare", null, List.of());
+        assertThat(List.of(g.nLayer(), g.nHead(), g.nEmbd(), g.blockSize(), g.batchSize()))
+                .containsExactly(12, 12, 768, 64, 4);
+        assertThat(g.tokenizer()).isEqualTo("gpt2");
+        assertThat(g.dropout()).isEqualTo(0.0);
     }
 
     @Test
     void unknownPresetListsKnownOnes() {
         assertThatThrownBy(() -> TrainConfig.load("shakespeare", null, List.of()))
                 .isInstanceOf(T4jException.class)
-                .hasMessage("unknown preset 'shakespeare' (known presets: shakespeare-char, shakespeare-char-cpu)");
+                .hasMessage("unknown preset 'shakespeare' (known presets: shakespeare-char, shakespeare-char-cpu, "
+                        + "gpt2-124m-shakespeare)");
     }
 
     @Test

@@ -5,6 +5,11 @@ cd "$(dirname "$0")/.."
 # Models: bench/make_bench_models.py writes /tmp/gpt2-124m, /tmp/gpt2-124m-bf16, /tmp/llama-110m, /tmp/llama-110m-bf16.
 export T4J_JAVA_OPTS="${T4J_JAVA_OPTS:-}"
 echo "== $(date -u) $(uptime)"
+echo "bandwidth t4j 1 thread: $(./t4j bench bandwidth --threads 1 --format json 2>/dev/null)"
+echo "bandwidth t4j 2 threads: $(./t4j bench bandwidth --threads 2 --format json 2>/dev/null)"
+if command -v gcc >/dev/null; then
+  gcc -O3 -mavx2 -mfma -fopenmp bench/bandwidth/readbw.c -o /tmp/readbw 2>/dev/null && echo "bandwidth C: $(/tmp/readbw 1024 2 10)"
+fi
 for s in "768 128 384" "768 512 128" "4096 384 1152" "4096 1536 384" "1024 1024 1024"; do
   set -- $s
   echo "gemm $s t4j: $(./t4j bench gemm --m $1 --k $2 --n $3 --threads 2 --format json 2>/dev/null)"
@@ -25,5 +30,9 @@ echo "== $(uptime)"
 for m in gpt2-124m gpt2-124m-bf16 llama-110m llama-110m-bf16; do
   [ -d /tmp/$m ] && echo "generate $m: $(./t4j bench generate --model /tmp/$m --max-new-tokens 64 --format json 2>/dev/null)"
 done
+for m in gpt2-124m llama-110m; do
+  [ -d /tmp/$m ] && echo "generate $m int8: $(./t4j bench generate --model /tmp/$m --max-new-tokens 64 --weights int8 --format json 2>/dev/null)"
+done
 echo "prefill gpt2-124m 512: $(./t4j bench prefill --model /tmp/gpt2-124m --tokens 512 --repeats 3 --format json 2>/dev/null)"
+echo "prefill gpt2-124m 512 pytorch: $(python3 bench/pytorch/prefill.py --model /tmp/gpt2-124m --tokens 512 --threads 2 --repeats 3 2>/dev/null)"
 echo "== $(date -u) $(uptime)"

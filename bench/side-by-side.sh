@@ -26,6 +26,8 @@ done
 echo "== $(uptime)"
 echo "train t4j: $(./t4j bench train --preset shakespeare-char-cpu --iters 40 --warmup 20 --threads 2 --format json 2>/dev/null)"
 echo "train pytorch: $(python3 bench/pytorch/train_gpt.py --bench 50 --threads 2 2>/dev/null)"
+echo "train 124M t4j: $(./t4j bench train --preset gpt2-124m-shakespeare --iters 4 --warmup 8 --threads 2 --format json 2>/dev/null)"
+echo "train 124M pytorch: $(python3 bench/pytorch/train_gpt.py --data_dir data/shakespeare --n_layer 12 --n_head 12 --n_embd 768 --block_size 64 --batch_size 4 --bench 5 --threads 2 2>/dev/null)"
 echo "== $(uptime)"
 for m in gpt2-124m gpt2-124m-bf16 llama-110m llama-110m-bf16; do
   [ -d /tmp/$m ] && echo "generate $m: $(./t4j bench generate --model /tmp/$m --max-new-tokens 64 --format json 2>/dev/null)"

@@ -1,8 +1,12 @@
 package org.transformer4j.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 
 import org.transformer4j.T4jException;
@@ -68,8 +72,38 @@ record BertInputs(Path dir, Bert model, Optional<Tokenizer> tokenizer) {
         return e;
     }
 
+    /** One input of embed or classify: a text, the second text of a pair (or null), its line (0 for --text). */
+    record TextInput(String text, String pair, int line) {}
+
+    /** {@code --text-pair} only completes {@code --text}; a file gives its pairs as text TAB text_pair lines. */
+    static void requireTextForPair(String text, String textPair) {
+        if (textPair != null && text == null) {
+            throw new T4jException("--text-pair needs --text (for --input, put text TAB text_pair on each line)");
+        }
+    }
+
+    /**
+     * The inputs of {@code --text} (with {@code --text-pair}) or, when text is null, of the {@code --input} file:
+     * one per non-empty line, a TAB splitting a pair.
+     */
+    static List<TextInput> readTexts(String text, String textPair, Path input) throws IOException {
+        requireTextForPair(text, textPair);
+        if (text != null) {
+            return List.of(new TextInput(text, textPair, 0));
+        }
+        List<String> lines = Files.readAllLines(input, StandardCharsets.UTF_8);
+        List<TextInput> inputs = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (!lines.get(i).isBlank()) {
+                String[] pair = splitPair(lines.get(i));
+                inputs.add(new TextInput(pair[0], pair[1], i + 1));
+            }
+        }
+        return inputs;
+    }
+
     /** Splits an input line at its first TAB into (text, text_pair); a line without a TAB is one text. */
-    static String[] splitPair(String line) {
+    private static String[] splitPair(String line) {
         int tab = line.indexOf('\t');
         return tab < 0 ? new String[] {line, null} : new String[] {line.substring(0, tab), line.substring(tab + 1)};
     }

@@ -2,10 +2,7 @@ package org.transformer4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -65,25 +62,14 @@ public final class ClassifyCommand implements Callable<Integer> {
         if (bert.classifier == null) {
             throw new T4jException(model + " has no classification head (fine-tune one with 't4j finetune')");
         }
-        if (textPair != null && source.text == null) {
-            throw new T4jException("--text-pair needs --text (for --input, put text TAB text_pair on each line)");
-        }
-        List<String[]> texts = new ArrayList<>();
-        if (source.text != null) {
-            texts.add(new String[] {source.text, textPair});
-        } else {
-            for (String l : Files.readAllLines(source.input, StandardCharsets.UTF_8)) {
-                if (!l.isBlank()) {
-                    texts.add(BertInputs.splitPair(l));
-                }
-            }
-        }
+        List<BertInputs.TextInput> texts = BertInputs.readTexts(source.text, textPair, source.input);
         PrintWriter w = spec.commandLine().getOut();
         List<String> labels = bert.config.labels();
         bert.train(false);
         for (int i = 0; i < texts.size(); i++) {
-            String[] text = texts.get(i);
-            Encoded e = in.check(in.encode(text[0], text[1]), source.text != null ? "--text" : source.input + " input " + (i + 1));
+            BertInputs.TextInput text = texts.get(i);
+            Encoded e = in.check(in.encode(text.text(), text.pair()),
+                    source.text != null ? "--text" : source.input + " input " + (i + 1));
             int[] ids = e.ids();
             float[] p;
             try (var noGrad = GradMode.off()) {
@@ -96,9 +82,9 @@ public final class ClassifyCommand implements Callable<Integer> {
             }
             ObjectNode o = JSON.createObjectNode();
             o.put("index", i);
-            o.put("text", text[0]);
-            if (text[1] != null) {
-                o.put("text_pair", text[1]);
+            o.put("text", text.text());
+            if (text.pair() != null) {
+                o.put("text_pair", text.pair());
             }
             o.put("label", labels.get(best));
             ObjectNode probs = o.putObject("probabilities");

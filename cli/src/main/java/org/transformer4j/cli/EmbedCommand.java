@@ -2,8 +2,6 @@ package org.transformer4j.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,9 +91,7 @@ public final class EmbedCommand implements Callable<Integer> {
         if (threads > 0) {
             Parallel.setThreads(threads);
         }
-        if (textPair != null && source.text == null) {
-            throw new T4jException("--text-pair needs --text (for --input, put text TAB text_pair on each line)");
-        }
+        BertInputs.requireTextForPair(source.text, textPair);
         if (typeIds != null && source.ids == null) {
             throw new T4jException("--type-ids needs --ids");
         }
@@ -110,23 +106,16 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             rows.add(in.check(new Encoded(ids, types), "--ids"));
             texts.add(null);
-        } else if (source.text != null) {
-            rows.add(in.check(in.encode(source.text, textPair), "--text"));
-            texts.add(new String[] {source.text, textPair});
         } else {
-            List<String> lines = Files.readAllLines(source.input, StandardCharsets.UTF_8);
-            for (int i = 0; i < lines.size(); i++) {
-                if (lines.get(i).isBlank()) {
-                    continue;
-                }
-                String what = source.input + " line " + (i + 1);
-                String[] pair = BertInputs.splitPair(lines.get(i));
+            for (BertInputs.TextInput text : BertInputs.readTexts(source.text, textPair, source.input)) {
+                String what = text.line() == 0 ? "--text" : source.input + " line " + text.line();
                 try {
-                    rows.add(in.check(in.encode(pair[0], pair[1]), what));
+                    rows.add(in.check(in.encode(text.text(), text.pair()), what));
                 } catch (T4jException e) {
-                    throw e.getMessage().startsWith(what) ? e : new T4jException(what + ": " + e.getMessage(), e);
+                    throw text.line() == 0 || e.getMessage().startsWith(what) ? e
+                            : new T4jException(what + ": " + e.getMessage(), e);
                 }
-                texts.add(pair);
+                texts.add(new String[] {text.text(), text.pair()});
             }
             if (rows.isEmpty()) {
                 throw new T4jException(source.input + " has no non-empty lines");

@@ -54,8 +54,8 @@ public final class TorchInit {
 
         // 1. Constructors: nn.Embedding(vocab, C) and (block, C) draw N(0, 1); each nn.Linear draws its weight and
         //    bias from uniform distributions (values irrelevant, counts exact).
-        discardNormal(g, (long) c.vocabSize() * C);
-        discardNormal(g, (long) c.blockSize() * C);
+        g.discardNormal((long) c.vocabSize() * C);
+        g.discardNormal((long) c.blockSize() * C);
         for (int i = 0; i < c.nLayer(); i++) {
             linearConstructor(g, 3 * C, C, bias); // attn.c_attn
             linearConstructor(g, C, C, bias);     // attn.c_proj
@@ -99,19 +99,10 @@ public final class TorchInit {
         }
     }
 
-    /** A normal_ whose values are not kept (the constructors' N(0, 1) embeddings). */
-    private static void discardNormal(TorchGenerator g, long n) {
-        if (n >= 16) {
-            g.skip(n + (n % 16 == 0 ? 0 : 16)); // every element, plus the last 16 again
-        } else {
-            g.normal(new float[(int) n], 0, (int) n, 0, 1); // the small path keeps a cached partner: run it
-        }
-    }
-
     /** N(0, std²) into parameter {@code name} of {@code n} elements, or only its draws when there are no weights. */
     private static void normal(TorchGenerator g, Map<String, Tensor> p, String name, long n, double std) {
         if (p == null) {
-            discardNormal(g, n);
+            g.discardNormal(n);
             return;
         }
         float[] d = weight(p, name).data();

@@ -125,6 +125,19 @@ public final class TorchGenerator {
         }
     }
 
+    /**
+     * Draws what {@link #normal} would for {@code n} elements without keeping the values (a PyTorch call whose
+     * result is overwritten still consumes the generator): n words, plus 16 when n is not a multiple of 16; a
+     * tensor under 16 elements takes the double path, whose cached partner must be kept right.
+     */
+    public void discardNormal(long n) {
+        if (n < 16) {
+            normal(new float[(int) n], 0, (int) n, 0, 1);
+        } else {
+            skip(n + (n % 16 == 0 ? 0 : 16));
+        }
+    }
+
     private static void boxMuller16(float[] d, int off, double mean, double std) {
         for (int j = 0; j < 8; j++) {
             double u1 = 1.0 - d[off + j];

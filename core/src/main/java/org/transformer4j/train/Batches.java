@@ -1,6 +1,5 @@
 package org.transformer4j.train;
 
-import java.util.SplittableRandom;
 import java.util.function.LongUnaryOperator;
 
 import org.transformer4j.T4jException;
@@ -13,11 +12,7 @@ import org.transformer4j.data.TokenFile;
 final class Batches {
     private Batches() {}
 
-    static void sample(TokenFile data, String split, SplittableRandom rng, int batch, int block, int[] x, int[] y) {
-        sample(data, split, rng::nextLong, batch, block, x, y);
-    }
-
-    /** The same with window starts from {@code below}, which returns a number in [0, bound) for a bound. */
+    /** Window starts come from {@code below}, which returns a number in [0, bound) for a bound. */
     static void sample(TokenFile data, String split, LongUnaryOperator below, int batch, int block, int[] x,
                        int[] y) {
         long n = data.length();

@@ -3,6 +3,7 @@ package org.transformer4j.train;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
 
 import org.transformer4j.T4jException;
@@ -80,18 +81,17 @@ final class NextTokenTask implements TrainingTask {
 
     @Override
     public Tensor loss(boolean trainSplit, SplittableRandom rng, ForwardContext ctx) {
-        Batches.sample(trainSplit ? train : val, trainSplit ? "train" : "val", rng, batch, block, x, y);
-        return forward.loss(x, batch, block, y, ctx);
+        return lossOver(trainSplit, rng::nextLong, ctx);
     }
 
     @Override
     public Tensor loss(Draw draw, ForwardContext ctx) {
-        if (torchBatches == null) {
-            return loss(draw.train(), draw.rng(), ctx);
-        }
-        boolean trainSplit = draw.train();
-        Batches.sample(trainSplit ? train : val, trainSplit ? "train" : "val", torchBatches.starts(draw), batch, block,
-                x, y);
+        return lossOver(draw.train(), torchBatches == null ? draw.rng()::nextLong : torchBatches.starts(draw), ctx);
+    }
+
+    /** The loss of B windows of the split whose starts come from {@code starts} (given a bound, a number below it). */
+    private Tensor lossOver(boolean trainSplit, LongUnaryOperator starts, ForwardContext ctx) {
+        Batches.sample(trainSplit ? train : val, trainSplit ? "train" : "val", starts, batch, block, x, y);
         return forward.loss(x, batch, block, y, ctx);
     }
 

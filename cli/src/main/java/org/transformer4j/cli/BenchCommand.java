@@ -21,6 +21,7 @@ import org.transformer4j.io.Json;
 import org.transformer4j.kernels.GemmBench;
 import org.transformer4j.kernels.MatVecBench;
 import org.transformer4j.kernels.Parallel;
+import org.transformer4j.kernels.PeakBench;
 import org.transformer4j.model.CausalLM;
 import org.transformer4j.nn.KVCache;
 import org.transformer4j.train.Presets;
@@ -40,7 +41,8 @@ import picocli.CommandLine.Unmatched;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Measure kernel, training and generation speed",
         subcommands = {BenchCommand.Gemm.class, BenchCommand.Train.class, BenchCommand.Generate.class,
-                BenchCommand.Prefill.class, BenchCommand.Bandwidth.class, BenchCommand.MatVec.class},
+                BenchCommand.Prefill.class, BenchCommand.Bandwidth.class, BenchCommand.MatVec.class,
+                BenchCommand.Peak.class},
         footer = {"", "Time on a quiet machine: another busy process can slow a 2-thread run many-fold."})
 public final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -335,6 +337,24 @@ public final class BenchCommand implements Callable<Integer> {
             report(json("bench", "matvec", "weights", weights, "out", out, "in", in, "transposed", transposed,
                     "threads", r.threads(), "passes", r.passes(), "best_gb_per_s", r.bestGbPerS(),
                     "median_gb_per_s", r.medianGbPerS()), r.toString());
+            return Cli.EXIT_OK;
+        }
+    }
+
+    @Command(name = "peak", mixinStandardHelpOptions = true,
+            description = "Float32 multiply-add peak (GFLOP/s): the ceiling of GEMM, training and prompt processing")
+    static final class Peak extends Base {
+        @Option(names = "--passes", defaultValue = "5", description = "timed passes (default: ${DEFAULT-VALUE})")
+        int passes;
+
+        @Override
+        public Integer call() {
+            if (passes < 1) {
+                throw new T4jException("--passes must be >= 1, got " + passes);
+            }
+            PeakBench.Result r = PeakBench.run(threads(), passes);
+            report(json("bench", "peak", "threads", r.threads(), "lanes", r.lanes(), "passes", r.passes(),
+                    "best_gflops", r.bestGflops(), "median_gflops", r.medianGflops()), r.toString());
             return Cli.EXIT_OK;
         }
     }

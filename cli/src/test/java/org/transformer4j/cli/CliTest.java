@@ -84,6 +84,13 @@ class CliTest {
     }
 
     @Test
+    void benchPeakRejectsBadPasses() {
+        Result bad = CliTestSupport.run("bench", "peak", "--passes", "0");
+        assertThat(bad.code()).isEqualTo(Cli.EXIT_ERROR);
+        assertThat(bad.err()).isEqualTo("t4j: error: --passes must be >= 1, got 0" + System.lineSeparator());
+    }
+
+    @Test
     void noCommandPrintsUsageAsAnError() {
         Result r = CliTestSupport.run();
         assertThat(r.code()).isEqualTo(Cli.EXIT_USAGE);

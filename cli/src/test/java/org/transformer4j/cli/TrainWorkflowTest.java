@@ -57,7 +57,9 @@ class TrainWorkflowTest {
         assertThat(o.get("bench")).isEqualTo("train");
         assertThat(((Number) o.get("iters")).intValue()).isEqualTo(3);
         assertThat(((Number) o.get("ms_per_iter")).doubleValue()).isPositive();
-        assertThat(((Number) o.get("cpu_ms_per_iter")).doubleValue()).isPositive();
+        // The process's CPU time advances in OS clock ticks (10 ms on Linux): three steps of this model can take
+        // less than one tick, so only "present and not negative" is certain here.
+        assertThat(((Number) o.get("cpu_ms_per_iter")).doubleValue()).isGreaterThanOrEqualTo(0.0);
         // a step of this model allocates its activations and gradients: well above zero, far below a gigabyte
         assertThat(((Number) o.get("alloc_mb_per_iter")).doubleValue()).isBetween(0.01, 1000.0);
     }

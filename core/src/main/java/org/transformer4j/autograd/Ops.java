@@ -42,7 +42,7 @@ public final class Ops {
         int n = x.rows();
         int[] shape = x.shape();
         shape[shape.length - 1] = out;
-        Tensor y = Tensor.zeros(shape);
+        Tensor y = Tensor.forOverwrite(shape);
         float[] yd = y.data();
         if (w.isMapped()) { // read-only weights left in the checkpoint (inference): see WeightKernels
             WeightKernels.linear(n, in, out, x.data(), w.mapped(), yd);
@@ -79,7 +79,7 @@ public final class Ops {
         int m = a.dim(0);
         int k = a.dim(1);
         int n = b.dim(1);
-        Tensor c = Tensor.zeros(m, n);
+        Tensor c = Tensor.forOverwrite(m, n);
         Gemm.nn(m, n, k, a.data(), b.data(), c.data(), false);
         return attach(c, "matmul", () -> {
             float[] g = c.grad();
@@ -95,7 +95,7 @@ public final class Ops {
     /** Element-wise a + b (same shape). */
     public static Tensor add(Tensor a, Tensor b) {
         requireSameShape("add", a, b);
-        Tensor y = Tensor.zeros(a.shape());
+        Tensor y = Tensor.forOverwrite(a.shape());
         ElementWise.add(a.data(), b.data(), y.data(), y.size());
         return attach(y, "add", () -> {
             float[] g = y.grad();
@@ -111,7 +111,7 @@ public final class Ops {
     /** Element-wise a * b (same shape). */
     public static Tensor mul(Tensor a, Tensor b) {
         requireSameShape("mul", a, b);
-        Tensor y = Tensor.zeros(a.shape());
+        Tensor y = Tensor.forOverwrite(a.shape());
         ElementWise.mul(a.data(), b.data(), y.data(), y.size());
         return attach(y, "mul", () -> {
             float[] g = y.grad();
@@ -126,7 +126,7 @@ public final class Ops {
 
     /** a * s for a constant s. */
     public static Tensor scale(Tensor a, float s) {
-        Tensor y = Tensor.zeros(a.shape());
+        Tensor y = Tensor.forOverwrite(a.shape());
         ElementWise.scale(a.data(), s, y.data(), y.size());
         return attach(y, "scale", () -> ElementWise.axpyAcc(y.grad(), s, a.grad(), y.size()), a);
     }
@@ -153,7 +153,7 @@ public final class Ops {
         }
         int[] shape = Arrays.copyOf(outShape, outShape.length + 1);
         shape[outShape.length] = c;
-        Tensor y = Tensor.zeros(shape);
+        Tensor y = Tensor.forOverwrite(shape);
         float[] yd = y.data();
         int[] saved = ids.clone();
         if (table.isMapped()) {
@@ -187,9 +187,9 @@ public final class Ops {
             requireVector("layerNorm", "beta", beta, c, x);
         }
         int rows = x.rows();
-        Tensor y = Tensor.zeros(x.shape());
-        float[] mean = Arena.floats(rows);
-        float[] rstd = Arena.floats(rows);
+        Tensor y = Tensor.forOverwrite(x.shape());
+        float[] mean = Arena.floatsForOverwrite(rows);
+        float[] rstd = Arena.floatsForOverwrite(rows);
         Norms.layerNorm(x.data(), gamma.data(), beta == null ? null : beta.data(), eps, y.data(), mean, rstd, rows, c);
         return attach(y, "layerNorm", () -> Norms.layerNormBackwardAcc(x.data(), gamma.data(), mean, rstd, y.grad(),
                 gradOrNull(x), gradOrNull(gamma), gradOrNull(beta), rows, c), x, gamma, beta);
@@ -200,8 +200,8 @@ public final class Ops {
         int c = x.cols();
         requireVector("rmsNorm", "gamma", gamma, c, x);
         int rows = x.rows();
-        Tensor y = Tensor.zeros(x.shape());
-        float[] rstd = Arena.floats(rows);
+        Tensor y = Tensor.forOverwrite(x.shape());
+        float[] rstd = Arena.floatsForOverwrite(rows);
         Norms.rmsNorm(x.data(), gamma.data(), eps, y.data(), rstd, rows, c);
         return attach(y, "rmsNorm", () -> Norms.rmsNormBackwardAcc(x.data(), gamma.data(), rstd, y.grad(),
                 gradOrNull(x), gradOrNull(gamma), rows, c), x, gamma);
@@ -209,7 +209,7 @@ public final class Ops {
 
     /** GELU: exact (erf) when {@code tanhApproximation} is false, else the tanh approximation (GPT-2's). */
     public static Tensor gelu(Tensor x, boolean tanhApproximation) {
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.forOverwrite(x.shape());
         int n = y.size();
         if (tanhApproximation) {
             Activations.geluTanh(x.data(), y.data(), n);
@@ -220,13 +220,13 @@ public final class Ops {
             return y;
         }
         // Phi(x) saved for the backward, which would otherwise recompute erf (bit-identical either way)
-        float[] cdf = Arena.floats(n);
+        float[] cdf = Arena.floatsForOverwrite(n);
         Activations.geluExact(x.data(), y.data(), cdf, n);
         return attach(y, "gelu", () -> Activations.geluExactBackwardAcc(x.data(), cdf, y.grad(), x.grad(), n), x);
     }
 
     public static Tensor relu(Tensor x) {
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.forOverwrite(x.shape());
         int n = y.size();
         ElementWise.relu(x.data(), y.data(), n);
         return attach(y, "relu", () -> ElementWise.reluBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
@@ -234,7 +234,7 @@ public final class Ops {
 
     /** SiLU (swish): x * sigmoid(x). */
     public static Tensor silu(Tensor x) {
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.forOverwrite(x.shape());
         int n = y.size();
         Activations.silu(x.data(), y.data(), n);
         return attach(y, "silu", () -> Activations.siluBackwardAcc(x.data(), y.grad(), x.grad(), n), x);
@@ -259,7 +259,7 @@ public final class Ops {
                     + " entries for x " + Arrays.toString(x.shape()) + ", got " + cos.length + " and " + sin.length);
         }
         int rows = x.rows();
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.forOverwrite(x.shape());
         Rotary.apply(x.data(), y.data(), rows, time, width, headSize, cos, sin, interleaved, false);
         return attach(y, "rope", () -> Rotary.apply(y.grad(), x.grad(), rows, time, width, headSize, cos, sin,
                 interleaved, true), x);
@@ -278,12 +278,12 @@ public final class Ops {
         }
         int n = x.size();
         // The mask holds each element's multiplier (0 or 1/(1-p)), drawn serially so a seed fixes it.
-        float[] mask = Arena.floats(n);
+        float[] mask = Arena.floatsForOverwrite(n);
         float keep = p == 1f ? 0f : 1f / (1f - p);
         for (int i = 0; i < n; i++) {
             mask[i] = rng.nextDouble() < p ? 0f : keep;
         }
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.forOverwrite(x.shape());
         ElementWise.mul(x.data(), mask, y.data(), n);
         return attach(y, "dropout", () -> ElementWise.mulAcc(y.grad(), mask, x.grad(), n), x);
     }
@@ -302,7 +302,7 @@ public final class Ops {
         Tensor[] out = new Tensor[parts];
         float[] xd = x.data();
         for (int part = 0; part < parts; part++) {
-            Tensor y = Tensor.zeros(shape);
+            Tensor y = Tensor.forOverwrite(shape);
             float[] yd = y.data();
             int col = part * w;
             ElementWise.forRows(rows, w, (r0, r1) -> {
@@ -325,7 +325,7 @@ public final class Ops {
 
     /** Softmax over the last dimension. */
     public static Tensor softmax(Tensor x) {
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.forOverwrite(x.shape());
         int rows = x.rows();
         int c = x.cols();
         Softmax.forward(x.data(), y.data(), rows, c);
@@ -479,7 +479,7 @@ public final class Ops {
         float[] keep = null;
         if (rng != null && dropout > 0f) {
             // Drawn serially in a fixed order, so the mask depends only on the generator, not on threads.
-            keep = Arena.floats(Math.toIntExact(pSize));
+            keep = Arena.floatsForOverwrite(Math.toIntExact(pSize));
             float kept = 1f / (1f - dropout);
             for (int i = 0; i < keep.length; i++) {
                 keep[i] = rng.nextDouble() < dropout ? 0f : kept;
@@ -498,7 +498,7 @@ public final class Ops {
 
     /** Element-wise tanh (BERT's pooler), with our deterministic {@link VectorMath#tanh(float)}. */
     public static Tensor tanh(Tensor x) {
-        Tensor y = Tensor.zeros(x.shape());
+        Tensor y = Tensor.forOverwrite(x.shape());
         int n = y.size();
         float[] xd = x.data();
         float[] yd = y.data();
@@ -530,7 +530,7 @@ public final class Ops {
             }
         }
         int[] saved = rows.clone();
-        Tensor y = Tensor.zeros(saved.length, c);
+        Tensor y = Tensor.forOverwrite(saved.length, c);
         float[] xd = x.data();
         float[] yd = y.data();
         for (int i = 0; i < saved.length; i++) {

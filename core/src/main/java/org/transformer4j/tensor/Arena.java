@@ -48,6 +48,12 @@ public final class Arena {
      */
     static final int KEEP_UNUSED_SCOPES = 4;
 
+    /** How a reused array is zeroed: {@link Arrays#fill} unless the owner passes a parallel fill. */
+    public interface Zeroer {
+        void zero(float[] a);
+    }
+
+    private final Zeroer zeroer;
     private final Map<Integer, Pool> free = new HashMap<>();
     /** Arrays handed out by the open scope, returned at close. */
     private final ArrayList<float[]> lent = new ArrayList<>();
@@ -56,6 +62,19 @@ public final class Arena {
     private Thread owner;
     private Arena outer;
     private long pooledFloats;
+
+    /** An arena that zeroes reused arrays with {@link Arrays#fill}. */
+    public Arena() {
+        this(a -> Arrays.fill(a, 0f));
+    }
+
+    /**
+     * An arena that zeroes reused arrays with {@code zeroer} (the trainer passes a fill split between the
+     * threads: the gradients of a step are tens of MB, and one thread zeroing them left the other core idle).
+     */
+    public Arena(Zeroer zeroer) {
+        this.zeroer = zeroer;
+    }
 
     /** The arena open on this thread, or null. */
     static Arena current() {
@@ -115,10 +134,23 @@ public final class Arena {
     }
 
     /**
-     * A zeroed array of length n: a pooled one if there is one free, else a new one that joins the pool.
+     * Test hook: when set, arrays handed out for overwriting are filled with NaN instead of keeping their old
+     * contents, so an op that reads an element it did not write shows up as NaN rather than as a plausible stale
+     * value from the previous step.
+     */
+    static volatile boolean poison;
+
+    /** Sets the {@link #poison} test hook (tests in other packages). */
+    public static void poisonForTests(boolean on) {
+        poison = on;
+    }
+
+    /**
+     * An array of length n: a pooled one if there is one free, else a new one that joins the pool. Zeroed when
+     * {@code zeroed}; otherwise a pooled array keeps its old contents (the caller overwrites every element).
      * Synchronized: a backward closure may ask for a gradient inside a parallel task.
      */
-    synchronized float[] take(int n) {
+    synchronized float[] take(int n, boolean zeroed) {
         Pool pool = free.get(n);
         if (pool == null) {
             pool = new Pool();
@@ -129,8 +161,10 @@ public final class Arena {
         if (a == null) {
             a = new float[n];
             pooledFloats += n;
-        } else {
-            Arrays.fill(a, 0f);
+        } else if (zeroed) {
+            zeroer.zero(a);
+        } else if (poison) {
+            Arrays.fill(a, Float.NaN);
         }
         lent.add(a);
         return a;
@@ -151,7 +185,16 @@ public final class Arena {
      */
     public static float[] floats(int n) {
         Arena a = CURRENT.get();
-        return a == null ? new float[n] : a.take(n);
+        return a == null ? new float[n] : a.take(n, true);
+    }
+
+    /**
+     * Like {@link #floats}, for a buffer whose every element the caller writes before reading it: inside a scope
+     * its old contents are left in place (see {@link Tensor#forOverwrite}).
+     */
+    public static float[] floatsForOverwrite(int n) {
+        Arena a = CURRENT.get();
+        return a == null ? new float[n] : a.take(n, false);
     }
 
     /** An open arena scope; closing it returns the scope's arrays to the arena. */

@@ -61,6 +61,22 @@ public final class Tensor {
      * arena and the tensor must not be used after the scope closes.
      */
     public static Tensor zeros(int... shape) {
+        return fresh(true, shape);
+    }
+
+    /**
+     * A new tensor for an op that writes every element before anything reads it (a matrix product's output, an
+     * element-wise op's result). Outside an {@link Arena} scope it is {@link #zeros}; inside one its array is a
+     * reused one whose old contents are left in place: zeroing the ~80 MB of a training step's arrays that are
+     * overwritten anyway cost ~10% of a step (docs/PERFORMANCE.md, 2026-12-02). An op that might leave an element
+     * unwritten (a causal mask's skipped entries, rows of ignored targets) must use {@link #zeros}; the
+     * {@code arenaPoisonFindsOpsThatReadUnwrittenElements} tests fill these arrays with NaN to check that.
+     */
+    public static Tensor forOverwrite(int... shape) {
+        return fresh(false, shape);
+    }
+
+    private static Tensor fresh(boolean zeroed, int... shape) {
         long n = numel(shape);
         if (n > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("tensor of shape " + Arrays.toString(shape) + " is too large");
@@ -69,7 +85,7 @@ public final class Tensor {
         if (a == null) {
             return new Tensor(new float[(int) n], shape);
         }
-        Tensor t = new Tensor(a.take((int) n), shape);
+        Tensor t = new Tensor(a.take((int) n, zeroed), shape);
         t.arena = a;
         t.epoch = a.epoch();
         return t;
@@ -303,7 +319,7 @@ public final class Tensor {
             a.checkAlive(epoch, this);
         }
         if (grad == null) {
-            grad = a == null ? new float[size] : a.take(size);
+            grad = a == null ? new float[size] : a.take(size, true);
         }
         return grad;
     }

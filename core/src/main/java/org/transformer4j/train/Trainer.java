@@ -11,6 +11,7 @@ import org.transformer4j.autograd.GradMode;
 import org.transformer4j.autograd.Ops;
 import org.transformer4j.data.DataDir;
 
+import org.transformer4j.kernels.ElementWise;
 import org.transformer4j.kernels.Parallel;
 
 import org.transformer4j.nn.Module;
@@ -38,7 +39,7 @@ public final class Trainer {
      * The buffers of one step (activations, their gradients, saved softmax/GELU/norm statistics), reused by the
      * next step instead of allocated again: a steady-state step allocates almost nothing (see {@link Arena}).
      */
-    private final Arena arena = new Arena();
+    private final Arena arena = new Arena(ElementWise::zero);
 
     public Trainer(TrainConfig cfg, DataDir data, Path runDir, TrainListener listener) {
         this.cfg = cfg;

@@ -73,7 +73,7 @@ public final class Activations {
             r = r.fma(u, FloatVector.broadcast(F, ERF_A[i]));
         }
         FloatVector small = ax.fma(r, ax);
-        FloatVector a = ax.max(1f).min(4f);
+        FloatVector a = VectorMath.clamp(ax, 1f, 4f);
         FloatVector s = FloatVector.broadcast(F, 1f).div(a);
         FloatVector q = FloatVector.broadcast(F, ERF_B[ERF_B.length - 1]);
         for (int i = ERF_B.length - 2; i >= 0; i--) {

@@ -57,9 +57,20 @@ public final class VectorMath {
     private static final float Q5 = 0.0013840907f;
 
     /** e^x per lane; bit-identical to {@link #exp(float)} on each lane. */
+    /**
+     * x clamped to [lo, hi] with two compares and two blends: the same lanes as {@code x.max(lo).min(hi)} for every
+     * x when lo and hi are not zero, or when x is never -0.0 (a NaN lane compares false and stays NaN, as with
+     * max/min). Written out because C2 turns each of Java's vector max and min into a five-instruction sequence
+     * (NaN and signed-zero rules) that made the clamps a quarter of exp's time on AVX2 (0.50 ns per element for
+     * max then min against 0.19 for a compare and blend, 1 thread, 2026-12-02).
+     */
+    static FloatVector clamp(FloatVector x, float lo, float hi) {
+        FloatVector up = x.blend(lo, x.compare(VectorOperators.LT, lo));
+        return up.blend(hi, up.compare(VectorOperators.GT, hi));
+    }
+
     public static FloatVector exp(FloatVector x) {
-        // min/max propagate NaN (Math.min/max semantics), so NaN flows through to the result.
-        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector xc = clamp(x, EXP_LO, EXP_HI); // NaN stays NaN and flows through to the result
         FloatVector t = xc.fma(LOG2E, SHIFTER);
         FloatVector n = t.sub(SHIFTER);
         FloatVector r = n.fma(x.broadcast(-LN2_HI), xc);
@@ -123,7 +134,8 @@ public final class VectorMath {
     /** tanh(x) per lane; bit-identical to {@link #tanh(float)} on each lane. Branch-free: both pieces are blended. */
     public static FloatVector tanh(FloatVector x) {
         FloatVector a = x.abs();
-        FloatVector e = exp(a.min(TANH_SAT).mul(2f));
+        // a.min(TANH_SAT) as a compare and blend (see clamp): a is never -0.0, and NaN stays NaN
+        FloatVector e = exp(a.blend(TANH_SAT, a.compare(VectorOperators.GT, TANH_SAT)).mul(2f));
         FloatVector one = x.broadcast(1f);
         FloatVector large = one.sub(x.broadcast(2f).div(e.add(1f)));
         FloatVector u = a.mul(a);

@@ -10,18 +10,29 @@ echo "bandwidth t4j 2 threads: $(./t4j bench bandwidth --threads 2 --format json
 if command -v gcc >/dev/null; then
   gcc -O3 -mavx2 -mfma -fopenmp bench/bandwidth/readbw.c -o /tmp/readbw 2>/dev/null && echo "bandwidth C: $(/tmp/readbw 1024 2 10)"
 fi
+# The float32 FMA peak: the ceiling of every GEMM, training step and prefill below.
+echo "peak t4j: $(./t4j bench peak --threads 1 --format json 2>/dev/null) $(./t4j bench peak --threads 2 --format json 2>/dev/null)"
+if command -v gcc >/dev/null; then
+  gcc -O2 -mavx2 -mfma -fopenmp bench/peak/fmapeak.c -o /tmp/fmapeak 2>/dev/null && echo "peak C: $(/tmp/fmapeak 1) / $(/tmp/fmapeak 2)"
+fi
+# nn = A·B, nt = A·Bᵀ, tn = Aᵀ·B; numpy hands the transposes to OpenBLAS's sgemm as flags (no copy).
 for s in "768 128 384" "768 512 128" "4096 384 1152" "4096 1536 384" "1024 1024 1024"; do
   set -- $s
-  echo "gemm $s t4j: $(./t4j bench gemm --m $1 --k $2 --n $3 --threads 2 --format json 2>/dev/null)"
-  echo "gemm $s openblas: $(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 -c "
+  for layout in nn nt tn; do
+    echo "gemm $s $layout t4j: $(./t4j bench gemm --m $1 --k $2 --n $3 --layout $layout --threads 2 --format json 2>/dev/null)"
+    echo "gemm $s $layout openblas: $(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 python3 -c "
 import numpy as np, time
-m,k,n=$1,$2,$3
-a=np.random.rand(m,k).astype(np.float32); b=np.random.rand(k,n).astype(np.float32)
-for _ in range(3): a@b
+m,k,n,layout=$1,$2,$3,'$layout'
+r=np.random.rand
+if layout=='nn': a=r(m,k).astype(np.float32); b=r(k,n).astype(np.float32); f=lambda: a@b
+elif layout=='nt': a=r(m,k).astype(np.float32); b=r(n,k).astype(np.float32); f=lambda: a@b.T
+else: a=r(k,m).astype(np.float32); b=r(k,n).astype(np.float32); f=lambda: a.T@b
+for _ in range(3): f()
 ts=[]
 for _ in range(20):
-    t=time.perf_counter(); a@b; ts.append(time.perf_counter()-t)
+    t=time.perf_counter(); f(); ts.append(time.perf_counter()-t)
 print(round(2*m*k*n/np.median(ts)/1e9,1), 'GFLOP/s')")"
+  done
 done
 echo "== $(uptime)"
 echo "train t4j: $(./t4j bench train --preset shakespeare-char-cpu --iters 40 --warmup 20 --threads 2 --format json 2>/dev/null)"

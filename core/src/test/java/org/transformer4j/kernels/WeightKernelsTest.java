@@ -27,9 +27,12 @@ class WeightKernelsTest {
     /**
      * [in, out]: single element, below one vector, exactly one vector, odd sizes with tails, a 4-row remainder;
      * in >= 64 splits the columns layout into its 4 parts (in = 129: the last part takes the odd row), and
-     * out = 3100 runs past one y segment of the columns layout.
+     * out = 3100 runs past one y segment of the columns layout. [221, 333]: enough rows for two threads to split
+     * the rows layout (into 166 and 167 rows: rows paired differently than with one thread, one row left alone),
+     * and in = 221 runs every step of the paired row kernels (whole 2L and 4L steps, one L or 2L block, a scalar
+     * tail) and of the columns layout's distant stored rows (parts of 55-56 rows: quarters plus leftovers).
      */
-    private static final int[][] SIZES = {{1, 1}, {7, 5}, {8, 8}, {37, 29}, {129, 67}, {70, 3100}};
+    private static final int[][] SIZES = {{1, 1}, {7, 5}, {8, 8}, {37, 29}, {129, 67}, {70, 3100}, {221, 333}};
     /** 1 and 4 rows: matrix-vector loops (4 = the most they take); 3: an odd count; 9: the blocked GEMM path. */
     private static final int[] ROWS = {1, 3, 4, 9};
 

@@ -400,21 +400,42 @@ final class WeightMatVec {
             }
         }
         float[] xs = xl;
-        int quads = (out + 3) / 4;
-        Parallel.forRange(quads, grain((long) m * in * 4), (q0, q1) -> {
-            for (int qd = q0; qd < q1; qd++) {
-                int j = qd * 4;
+        Parallel.forRange(out, grain((long) m * in), (j0, j1) -> { // pairs of distant rows, as in rowsF32
+            int h = (j1 - j0) / 2;
+            for (int t = j0; t < j0 + h; t++) {
                 for (int i = 0; i < m; i++) {
-                    if (j + 4 <= out) {
-                        dot4Int8Lanes(in, xs, i * in, q, sc, j, y, i * out + j);
-                    } else {
-                        for (int jj = j; jj < out; jj++) {
-                            y[i * out + jj] = dot1Int8Lanes(in, xs, i * in, q, sc, (long) jj * in);
-                        }
-                    }
+                    pairInt8Lanes(in, xs, i * in, q, sc, (long) t * in, (long) (t + h) * in, y, i * out + t,
+                            i * out + t + h);
+                }
+            }
+            for (int j = j0 + 2 * h; j < j1; j++) {
+                for (int i = 0; i < m; i++) {
+                    y[i * out + j] = dot1Int8Lanes(in, xs, i * in, q, sc, (long) j * in);
                 }
             }
         });
+    }
+
+    /** Two int8 rows far apart (starting at elements ea and eb), each summed exactly as {@link #dot1Int8Lanes}. */
+    private static void pairInt8Lanes(int k, float[] xl, int xi, MemorySegment q, MemorySegment sc, long ea, long eb,
+                                      float[] y, int ya, int yb) {
+        FloatVector sa = FloatVector.zero(S), sb = sa;
+        for (int p = 0; p < k; p += WeightStorage.GROUP) {
+            FloatVector a0 = FloatVector.zero(S), b0 = a0;
+            for (int t = p; t < p + WeightStorage.GROUP; t += 4 * L) {
+                IntVector va = IntVector.fromMemorySegment(SI, q, ea + t, LE);
+                IntVector vb = IntVector.fromMemorySegment(SI, q, eb + t, LE);
+                for (int kk = 0; kk < 4; kk++) {
+                    FloatVector xv = FloatVector.fromArray(S, xl, xi + t + kk * L);
+                    a0 = byteK(va, kk).fma(xv, a0);
+                    b0 = byteK(vb, kk).fma(xv, b0);
+                }
+            }
+            sa = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, (ea + p) / WeightStorage.GROUP * 4)), sa);
+            sb = b0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, (eb + p) / WeightStorage.GROUP * 4)), sb);
+        }
+        y[ya] = Lanes.sum(sa);
+        y[yb] = Lanes.sum(sb);
     }
 
     /** Weights 4i + k (i < L) of the 4L int8 weights packed in v, as floats. */
@@ -423,39 +444,7 @@ final class WeightMatVec {
         return (FloatVector) top.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
     }
 
-    private static void dot4Int8Lanes(int k, float[] xl, int xi, MemorySegment q, MemorySegment sc, int j, float[] y,
-                                      int yi) {
-        long b0 = (long) j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-        long g0 = b0 / WeightStorage.GROUP * 4, gs = (long) k / WeightStorage.GROUP * 4;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        for (int p = 0; p < k; p += WeightStorage.GROUP) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int t = p; t < p + WeightStorage.GROUP; t += 4 * L) {
-                IntVector v0 = IntVector.fromMemorySegment(SI, q, b0 + t, LE);
-                IntVector v1 = IntVector.fromMemorySegment(SI, q, b1 + t, LE);
-                IntVector v2 = IntVector.fromMemorySegment(SI, q, b2 + t, LE);
-                IntVector v3 = IntVector.fromMemorySegment(SI, q, b3 + t, LE);
-                for (int kk = 0; kk < 4; kk++) {
-                    FloatVector xv = FloatVector.fromArray(S, xl, xi + t + kk * L);
-                    a0 = byteK(v0, kk).fma(xv, a0);
-                    a1 = byteK(v1, kk).fma(xv, a1);
-                    a2 = byteK(v2, kk).fma(xv, a2);
-                    a3 = byteK(v3, kk).fma(xv, a3);
-                }
-            }
-            long g = g0 + (long) p / WeightStorage.GROUP * 4;
-            s0 = a0.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g)), s0);
-            s1 = a1.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + gs)), s1);
-            s2 = a2.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 2 * gs)), s2);
-            s3 = a3.fma(FloatVector.broadcast(S, sc.get(F32_NATIVE, g + 3 * gs)), s3);
-        }
-        y[yi] = Lanes.sum(s0);
-        y[yi + 1] = Lanes.sum(s1);
-        y[yi + 2] = Lanes.sum(s2);
-        y[yi + 3] = Lanes.sum(s3);
-    }
-
-    /** One row of {@link #dot4Int8Lanes}, in the same order. */
+    /** One int8 row starting at element e: per group, L-lane products summed in one vector, then scaled. */
     private static float dot1Int8Lanes(int k, float[] xl, int xi, MemorySegment q, MemorySegment sc, long e) {
         FloatVector s0 = FloatVector.zero(S);
         for (int p = 0; p < k; p += WeightStorage.GROUP) {

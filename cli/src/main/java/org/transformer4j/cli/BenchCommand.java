@@ -321,11 +321,14 @@ public final class BenchCommand implements Callable<Integer> {
         String weights;
         @Option(names = "--transposed", description = "stored [in, out] (GPT-2's Conv1D layout)") boolean transposed;
         @Option(names = "--passes", defaultValue = "200", description = "timed calls (default: ${DEFAULT-VALUE})") int passes;
+        @Option(names = "--copies", defaultValue = "1",
+                description = "copies of the matrix used in turn; enough of them (over 8 MB in all) make every call read from memory, as in generation (default: ${DEFAULT-VALUE})")
+        int copies;
 
         @Override
         public Integer call() {
-            if (out < 1 || in < 1 || passes < 1) {
-                throw new T4jException("--out, --in and --passes must be >= 1");
+            if (out < 1 || in < 1 || passes < 1 || copies < 1) {
+                throw new T4jException("--out, --in, --passes and --copies must be >= 1");
             }
             if (!List.of("f32", "bf16", "f16", "int8").contains(weights)) {
                 throw new T4jException("--weights must be f32, bf16, f16 or int8, got '" + weights + "'");
@@ -333,8 +336,8 @@ public final class BenchCommand implements Callable<Integer> {
             if (weights.equals("int8") && (in % 32 != 0 || transposed)) {
                 throw new T4jException("--weights int8 needs --in a multiple of 32 and no --transposed (int8 is stored row-major)");
             }
-            MatVecBench.Result r = MatVecBench.matvec(out, in, weights, transposed, threads(), passes);
-            report(json("bench", "matvec", "weights", weights, "out", out, "in", in, "transposed", transposed,
+            MatVecBench.Result r = MatVecBench.matvec(out, in, weights, transposed, threads(), passes, copies);
+            report(json("bench", "matvec", "weights", weights, "out", out, "in", in, "transposed", transposed, "copies", copies,
                     "threads", r.threads(), "passes", r.passes(), "best_gb_per_s", r.bestGbPerS(),
                     "median_gb_per_s", r.medianGbPerS()), r.toString());
             return Cli.EXIT_OK;

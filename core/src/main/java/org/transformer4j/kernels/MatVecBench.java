@@ -105,6 +105,15 @@ public final class MatVecBench {
      * GB/s counts the stored bytes of W (and the int8 scales) per call.
      */
     public static Result matvec(int out, int in, String format, boolean transposed, int threads, int passes) {
+        return matvec(out, in, format, transposed, threads, passes, 1);
+    }
+
+    /**
+     * As {@link #matvec(int, int, String, boolean, int, int)}, over {@code copies} off-heap copies of W used in turn:
+     * with enough copies to exceed the caches (8 MB of L3 here) every call reads W from memory, as generation does;
+     * with one copy, a matrix of a few MB is read from the caches after the first call.
+     */
+    public static Result matvec(int out, int in, String format, boolean transposed, int threads, int passes, int copies) {
         Random rnd = new Random(1);
         float[] w = new float[Math.multiplyExact(out, in)];
         for (int i = 0; i < w.length; i++) {
@@ -125,7 +134,11 @@ public final class MatVecBench {
             case "int8" -> WeightStorage.quantizeInt8(WeightStorage.ofFloats(stored, false), out, in);
             default -> throw new IllegalArgumentException("format must be f32, bf16, f16 or int8, got " + format);
         };
-        WeightStorage off = ws.offHeap(Arena.ofAuto());
+        WeightStorage[] off = new WeightStorage[Math.max(1, copies)];
+        for (int c = 0; c < off.length; c++) {
+            off[c] = ws.offHeap(Arena.ofAuto());
+        }
+        int[] next = {0};
         float[] x = new float[in], y = new float[out];
         for (int i = 0; i < in; i++) {
             x[i] = (float) rnd.nextGaussian();
@@ -133,8 +146,12 @@ public final class MatVecBench {
         int saved = Parallel.threads();
         Parallel.setThreads(threads);
         try {
-            return timed(String.format(Locale.ROOT, "matvec %s [%d, %d]%s", format, out, in, transposed ? " stored transposed" : ""),
-                    threads, off.bytes(), passes, () -> WeightKernels.linear(1, in, out, x, off, y));
+            return timed(String.format(Locale.ROOT, "matvec %s [%d, %d]%s%s", format, out, in, transposed ? " stored transposed" : "",
+                            off.length > 1 ? ", " + off.length + " copies in turn" : ""),
+                    threads, off[0].bytes(), passes, () -> {
+                        WeightKernels.linear(1, in, out, x, off[next[0]], y);
+                        next[0] = (next[0] + 1) % off.length;
+                    });
         } finally {
             Parallel.setThreads(saved);
         }

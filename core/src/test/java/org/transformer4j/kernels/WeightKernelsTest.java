@@ -27,9 +27,12 @@ class WeightKernelsTest {
     /**
      * [in, out]: single element, below one vector, exactly one vector, odd sizes with tails, a 4-row remainder;
      * in >= 64 splits the columns layout into its 4 parts (in = 129: the last part takes the odd row), and
-     * out = 3100 runs past one y segment of the columns layout.
+     * out = 3100 runs past one y segment of the columns layout. [221, 333]: enough rows for two threads to split
+     * the rows layout (into 166 and 167 rows: rows grouped into quads of distant rows differently than with one
+     * thread, 1-3 rows left alone), in = 221 gives the row kernels a scalar tail, and the columns layout's parts
+     * (55-56 stored rows) are read as quarters plus leftovers.
      */
-    private static final int[][] SIZES = {{1, 1}, {7, 5}, {8, 8}, {37, 29}, {129, 67}, {70, 3100}};
+    private static final int[][] SIZES = {{1, 1}, {7, 5}, {8, 8}, {37, 29}, {129, 67}, {70, 3100}, {221, 333}};
     /** 1 and 4 rows: matrix-vector loops (4 = the most they take); 3: an odd count; 9: the blocked GEMM path. */
     private static final int[] ROWS = {1, 3, 4, 9};
 
@@ -124,7 +127,8 @@ class WeightKernelsTest {
     @Test
     void int8QuantisesWithinHalfAStepAndLinearMatchesTheDequantisedProduct() {
         SplittableRandom rng = new SplittableRandom(8);
-        int[][] sizes = {{32, 1}, {32, 7}, {64, 4}, {96, 37}, {768, 9}};
+        // [224, 333]: two threads split the rows (166 and 167), so rows are grouped differently than with one thread
+        int[][] sizes = {{32, 1}, {32, 7}, {64, 4}, {96, 37}, {768, 9}, {224, 333}};
         for (int[] size : sizes) {
             int in = size[0];
             int out = size[1];

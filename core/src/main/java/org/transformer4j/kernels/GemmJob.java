@@ -199,8 +199,8 @@ final class GemmJob {
                 rs = kc;
             }
             if (full < rows) {
-                // 1-5 leftover rows: copied into a zero-padded 6-row block for the same kernel. A 1-row kernel
-                // has a single FMA dependency chain per vector and ran several times slower per row.
+                // 1 to MR - 1 leftover rows: copied into a zero-padded MR-row block for the same kernel. A 1-row
+                // kernel has a single FMA dependency chain per vector and ran several times slower per row.
                 if (edgeA == null) {
                     edgeA = scratch(EDGE_A, MR * KC);
                 }
@@ -221,16 +221,16 @@ final class GemmJob {
                 int r = 0;
                 if (cols == NR) {
                     for (; r < full; r += MR) {
-                        GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, c, ci + r * ldc, ldc, add);
+                        GemmKernel.kernel(kc, as, ai + r * rs, rs, packedB, bi, c, ci + r * ldc, ldc, add);
                     }
                 } else {
                     for (; r < full; r += MR) {
-                        GemmKernel.kernel6(kc, as, ai + r * rs, rs, packedB, bi, tile, 0, NR, false);
+                        GemmKernel.kernel(kc, as, ai + r * rs, rs, packedB, bi, tile, 0, NR, false);
                         GemmKernel.update(tile, MR, cols, c, ci + r * ldc, ldc, add);
                     }
                 }
                 if (r < rows) {
-                    GemmKernel.kernel6(kc, edgeA, 0, kc, packedB, bi, tile, 0, NR, false);
+                    GemmKernel.kernel(kc, edgeA, 0, kc, packedB, bi, tile, 0, NR, false);
                     GemmKernel.update(tile, rows - r, cols, c, ci + r * ldc, ldc, add);
                 }
             }

@@ -12,9 +12,18 @@ import jdk.incubator.vector.VectorSpecies;
  * bounds checks out of the loop (with a variable stride along p it cannot; measured here, the kernel lost about
  * a third of its speed).
  *
- * <p>Register block: MR = 6 rows by NV vectors. With 32 vector registers (AVX-512, NEON, SVE) NV = 4:
+ * <p>Register block: MR rows by NV vectors. With 32 vector registers (AVX-512, NEON, SVE) NV = 4, MR = 6:
  * 24 accumulators + 4 B vectors + 1 broadcast = 29 registers, 24 FMAs per 4 vector loads and 6 scalar loads.
- * With AVX2's 16 registers NV = 2 (12 + 2 + 1 = 15); a 6 x 4 block there would spill in the inner loop.
+ * With AVX2's 16 registers NV = 2 and MR = 4: 8 accumulators + 2 B vectors + 4 broadcasts = 14 registers even
+ * when C2 loads all four A values at the top of the step. The 6 x 2-vector block (12 + 2 + 6 = 20 registers in
+ * that order) depends on C2 interleaving broadcasts and FMAs: it did so only for the strip-mined K loop that
+ * C2 builds when counted loops carry safepoint polls (the default under G1, ZGC and Shenandoah); under the
+ * Parallel and Serial collectors (no loop strip mining) it hoisted all six broadcasts and spilled five
+ * accumulators to the stack, a load and a store around each of their FMAs, and the whole product ran 25%
+ * slower (docs/PERFORMANCE.md, "GEMM on G1", 2026-12-02). The 4-row block runs at the same speed under every
+ * collector, and 768 and 4096 rows split into 4-row blocks without a remainder. {@code -Dt4j.gemm.mr=6} keeps
+ * the 6-row block for comparison. (FMA latency 4-5 cycles at one or two per cycle: 8 independent accumulators
+ * are enough to keep the FMA units busy.)
  *
  * <p>Full tiles are stored straight into C at the end of the kernel (adding C's old values first when
  * accumulating), inside the kernel method itself: passing vectors to a method that C2 does not inline boxes them
@@ -29,11 +38,14 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmKernel {
     static final VectorSpecies<Float> S = species();
     static final int L = S.length();
-    /** Rows per register block. */
-    static final int MR = 6;
     /** Vectors per row of the register block: 4 with 32 vector registers, 2 with AVX2 (see class comment). */
     static final int NV = Integer.getInteger("t4j.gemm.nv",
             L >= 16 || System.getProperty("os.arch", "").contains("aarch64") ? 4 : 2) >= 4 ? 4 : 2;
+    /**
+     * Rows per register block: 6 with NV = 4; 4 with NV = 2 unless {@code -Dt4j.gemm.mr=6} (see the class
+     * comment: the 6-row AVX2 block is fast only when C2 happens to interleave its loads with the FMAs).
+     */
+    static final int MR = NV == 4 ? 6 : Integer.getInteger("t4j.gemm.mr", 4) == 6 ? 6 : 4;
     /** Columns per register block and per packed panel (64 floats with AVX-512, 16 with AVX2). */
     static final int NR = NV * L;
 
@@ -51,16 +63,18 @@ final class GemmKernel {
     }
 
     /**
-     * C[6 rows, NR] = A[6 rows] · Bp (add = false) or C += A · Bp, stored straight into C (rows ci + r * ldc,
+     * C[MR rows, NR] = A[MR rows] · Bp (add = false) or C += A · Bp, stored straight into C (rows ci + r * ldc,
      * NR columns each). For a tile on the edge of C, pass a scratch tile (ci = 0, ldc = NR, add = false) and copy
      * the valid part with {@link #update}.
      */
-    static void kernel6(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] c, int ci, int ldc,
-                        boolean add) {
+    static void kernel(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] c, int ci, int ldc,
+                       boolean add) {
         if (NV == 4) {
             kernel6x4(kc, a, ai, rs, bp, bi, c, ci, ldc, add);
-        } else {
+        } else if (MR == 6) {
             kernel6x2(kc, a, ai, rs, bp, bi, c, ci, ldc, add);
+        } else {
+            kernel4x2(kc, a, ai, rs, bp, bi, c, ci, ldc, add);
         }
     }
 
@@ -158,6 +172,37 @@ final class GemmKernel {
         c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
         c40.intoArray(c, c4); c41.intoArray(c, c4 + L);
         c50.intoArray(c, c5); c51.intoArray(c, c5 + L);
+    }
+
+    private static void kernel4x2(int kc, float[] a, int ai, int rs, float[] bp, int bi, float[] c, int ci, int ldc,
+                                  boolean add) {
+        FloatVector c00 = FloatVector.zero(S);
+        FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs;
+        for (int p = 0; p < kc; p++) {
+            int o = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, o);
+            FloatVector b1 = FloatVector.fromArray(S, bp, o + L);
+            FloatVector av = FloatVector.broadcast(S, a[ai + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+        }
+        int c1 = ci + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, ci)); c01 = c01.add(FloatVector.fromArray(S, c, ci + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, c1)); c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, c2)); c21 = c21.add(FloatVector.fromArray(S, c, c2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, c3)); c31 = c31.add(FloatVector.fromArray(S, c, c3 + L));
+        }
+        c00.intoArray(c, ci); c01.intoArray(c, ci + L);
+        c10.intoArray(c, c1); c11.intoArray(c, c1 + L);
+        c20.intoArray(c, c2); c21.intoArray(c, c2 + L);
+        c30.intoArray(c, c3); c31.intoArray(c, c3 + L);
     }
 
     /** C[rows, cols] = T (add = false) or C += T, for a tile with rows of NR floats; cols <= NR. */

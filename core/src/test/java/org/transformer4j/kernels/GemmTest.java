@@ -273,18 +273,19 @@ class GemmTest {
     /**
      * The kernels are written for any vector width and for 2 or 4 vectors per register-block row; this JVM uses
      * one fixed choice, so run the random check in child JVMs forced to other widths (t4j.vectorBits) and
-     * block shapes (t4j.gemm.nv). Each child prints its lanes and NV, which are checked too.
+     * block shapes (t4j.gemm.nv, t4j.gemm.mr). Each child prints its lanes, NV and MR, which are checked too.
      */
     @Test
     void otherVectorWidthsAndBlockShapesInChildJvm() throws Exception {
-        // both kernel shapes, two widths, whatever this JVM uses; the third also small blocks and packed A
-        int[][] configs = {{128, 2}, {256, 4}, {256, 2}};
+        // {vector bits, NV, MR}: every kernel shape, two widths, whatever this JVM uses; the third also small
+        // blocks and packed A (mc = 20 is a multiple of MR = 4), the fourth the 6 x 2-vector AVX2 kernel
+        int[][] configs = {{128, 2, 4}, {256, 4, 6}, {256, 2, 4}, {256, 2, 6}};
         List<Process> children = new ArrayList<>();
         for (int[] cfg : configs) {
             String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
             boolean tuned = children.size() == 2;
             children.add(new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector",
-                    "-Dt4j.vectorBits=" + cfg[0], "-Dt4j.gemm.nv=" + cfg[1],
+                    "-Dt4j.vectorBits=" + cfg[0], "-Dt4j.gemm.nv=" + cfg[1], "-Dt4j.gemm.mr=" + cfg[2],
                     "-Dt4j.gemm.kc=" + (tuned ? 40 : 256), "-Dt4j.gemm.mc=" + (tuned ? 20 : 192),
                     "-Dt4j.gemm.packA=" + tuned,
                     "-cp", System.getProperty("java.class.path"), OtherWidth.class.getName())
@@ -294,8 +295,9 @@ class GemmTest {
             Process p = children.get(i);
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-            assertThat(out).contains("lanes=" + configs[i][0] / 32 + " nv=" + configs[i][1]);
-            assertThat(out).contains(i == 2 ? "kc=40 mc=24 packA=true" : "kc=256 mc=192 packA=false");
+            assertThat(out).contains(
+                    "lanes=" + configs[i][0] / 32 + " nv=" + configs[i][1] + " mr=" + configs[i][2]);
+            assertThat(out).contains(i == 2 ? "kc=40 mc=20 packA=true" : "kc=256 mc=192 packA=false");
             assertThat(p.exitValue()).as(out).isZero();
         }
     }
@@ -303,7 +305,7 @@ class GemmTest {
     /** Entry point of the child JVMs of {@link #otherVectorWidthsAndBlockShapesInChildJvm()}. */
     public static final class OtherWidth {
         public static void main(String[] args) {
-            System.out.println("lanes=" + GemmKernel.L + " nv=" + GemmKernel.NV + " kc=" + GemmJob.KC + " mc="
+            System.out.println("lanes=" + GemmKernel.L + " nv=" + GemmKernel.NV + " mr=" + GemmKernel.MR + " kc=" + GemmJob.KC + " mc="
                     + GemmJob.MC + " packA=" + GemmJob.PACK_A);
             List<String> failures = randomCases(13, 6);
             failures.forEach(System.out::println);

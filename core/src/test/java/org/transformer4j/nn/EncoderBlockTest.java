@@ -13,9 +13,9 @@ import org.transformer4j.tensor.Tensor;
 
 /**
  * A {@link Block} as an encoder layer, in BERT's configuration (LayerNorm with biases, scaled attention, no
- * dropout on the feed-forward hidden activation) and in pre-LN: finite-difference gradients through a padding mask in both norm
- * placements and with each activation (GradCheck's tolerances), padding that does not leak into real positions,
- * post-LN computing what its formula says, and dropout where Hugging Face's BertLayer puts it.
+ * dropout on the feed-forward hidden activation) and in pre-LN: finite-difference gradients through a padding
+ * mask in both norm placements and with each activation (GradCheck's tolerances), padding that does not leak into
+ * real positions, post-LN computing what its formula says, and dropout where Hugging Face's BertLayer puts it.
  */
 class EncoderBlockTest {
     static BlockConfig config(Activation act, boolean preNorm, float dropout) {

@@ -48,10 +48,10 @@ final class GemmJob {
     /** Most floats of packed B held at once (16 MB); a product with a larger B is done a few K blocks at a time. */
     static final int MAX_PACKED = 1 << 22;
 
-    private static final ThreadLocal<float[]> PACKED_B = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> PACKED_A = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
-    private static final ThreadLocal<float[]> EDGE_A = ThreadLocal.withInitial(() -> new float[0]);
+    private static final Scratch PACKED_B = new Scratch();
+    private static final Scratch PACKED_A = new Scratch();
+    private static final Scratch TILE = new Scratch(MR * NR);
+    private static final Scratch EDGE_A = new Scratch();
 
     private final int layout, m, n, k;
     private final float[] a, b, c;
@@ -87,7 +87,7 @@ final class GemmJob {
         this.parallel = threads > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS;
         this.kBlocks = (k + KC - 1) / KC;
         this.panels = (n + NR - 1) / NR;
-        this.packedB = scratch(PACKED_B, Math.min(k, Math.max(KC, MAX_PACKED / (panels * NR))) * panels * NR);
+        this.packedB = PACKED_B.get(Math.min(k, Math.max(KC, MAX_PACKED / (panels * NR))) * panels * NR);
         int tiles = (m + MR - 1) / MR;
         int blocks = (m + MC - 1) / MC;
         int cols = 1;
@@ -105,15 +105,6 @@ final class GemmJob {
         this.mc = ((m + blocks - 1) / blocks + MR - 1) / MR * MR;
         this.rowBlocks = (m + mc - 1) / mc;
         this.colBlocks = cols;
-    }
-
-    private static float[] scratch(ThreadLocal<float[]> tl, int size) {
-        float[] s = tl.get();
-        if (s.length < size) {
-            s = new float[size];
-            tl.set(s);
-        }
-        return s;
     }
 
     private int kStart(int q) {
@@ -174,8 +165,8 @@ final class GemmJob {
         int rows = Math.min(mc, m - i0);
         int jr0 = Parallel.chunkStart(panels, colBlocks, cb), jr1 = Parallel.chunkStart(panels, colBlocks, cb + 1);
         boolean packA = layout == TN || PACK_A;
-        float[] packedA = packA ? scratch(PACKED_A, mc * KC) : null;
-        float[] tile = TILE.get();
+        float[] packedA = packA ? PACKED_A.get(mc * KC) : null;
+        float[] tile = TILE.get(MR * NR);
         float[] edgeA = null;
         int full = rows / MR * MR;
         for (int q = q0; q < q1; q++) {
@@ -202,7 +193,7 @@ final class GemmJob {
                 // 1 to MR - 1 leftover rows: copied into a zero-padded MR-row block for the same kernel. A 1-row
                 // kernel has a single FMA dependency chain per vector and ran several times slower per row.
                 if (edgeA == null) {
-                    edgeA = scratch(EDGE_A, MR * KC);
+                    edgeA = EDGE_A.get(MR * KC);
                 }
                 for (int r = 0; r < MR; r++) {
                     if (full + r < rows) {

@@ -168,18 +168,27 @@ public final class MatVecBench {
     }
 
     private static Result timed(String what, int threads, long bytes, int passes, Runnable pass) {
+        long[] t = bestAndMedianNanos(pass, 500_000_000L, Math.max(1, passes));
+        return new Result(what, threads, bytes, Math.max(1, passes), bytes / (double) t[0], bytes / (double) t[1]);
+    }
+
+    /**
+     * Runs {@code pass} untimed for {@code warmupNanos} (so that C2 has compiled it), then {@code passes} times
+     * timed; returns the best and the median pass in nanoseconds.
+     */
+    static long[] bestAndMedianNanos(Runnable pass, long warmupNanos, int passes) {
         long warm = System.nanoTime();
-        while (System.nanoTime() - warm < 500_000_000L) {
+        while (System.nanoTime() - warm < warmupNanos) {
             pass.run();
         }
-        long[] t = new long[Math.max(1, passes)];
-        for (int i = 0; i < t.length; i++) {
+        long[] t = new long[passes];
+        for (int i = 0; i < passes; i++) {
             long t0 = System.nanoTime();
             pass.run();
             t[i] = System.nanoTime() - t0;
         }
         Arrays.sort(t);
-        long med = t.length % 2 == 1 ? t[t.length / 2] : (t[t.length / 2 - 1] + t[t.length / 2]) / 2;
-        return new Result(what, threads, bytes, t.length, bytes / (double) t[0], bytes / (double) med);
+        long med = passes % 2 == 1 ? t[passes / 2] : (t[passes / 2 - 1] + t[passes / 2]) / 2;
+        return new long[] {t[0], med};
     }
 }

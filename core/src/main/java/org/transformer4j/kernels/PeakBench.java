@@ -1,6 +1,5 @@
 package org.transformer4j.kernels;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 import jdk.incubator.vector.FloatVector;
@@ -22,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
 public final class PeakBench {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** FMAs per chain per pass: ~0.1-0.3 s per pass on a 2020s core. */
-    private static final long STEPS = 20_000_000L;
+    private static final int STEPS = 20_000_000;
     private static final int CHAINS = 12;
 
     /** Best and median GFLOP/s (2 FLOP per multiply-add lane) over the timed passes. */
@@ -41,7 +40,7 @@ public final class PeakBench {
     }
 
     /** {@link #run(int, int)} with a given pass length and warm-up (tests use short ones). */
-    static Result run(int threads, int passes, long steps, long warmupNanos) {
+    static Result run(int threads, int passes, int steps, long warmupNanos) {
         if (threads < 1 || passes < 1) {
             throw new IllegalArgumentException("threads and passes must be >= 1");
         }
@@ -54,38 +53,29 @@ public final class PeakBench {
                     sink[c] = chains(steps);
                 }
             });
-            long warm = System.nanoTime();
-            while (System.nanoTime() - warm < warmupNanos) {
-                pass.run();
-            }
-            long[] t = new long[passes];
-            for (int i = 0; i < passes; i++) {
-                long t0 = System.nanoTime();
-                pass.run();
-                t[i] = System.nanoTime() - t0;
-            }
-            Arrays.sort(t);
-            long med = passes % 2 == 1 ? t[passes / 2] : (t[passes / 2 - 1] + t[passes / 2]) / 2;
+            long[] t = MatVecBench.bestAndMedianNanos(pass, warmupNanos, passes);
             double flop = 2.0 * threads * steps * CHAINS * S.length();
-            if (Float.isNaN(sink[0])) {
-                throw new AssertionError("unreachable: keeps the chains' results alive");
-            }
-            return new Result(threads, S.length(), passes, flop / t[0], flop / med);
+            return new Result(threads, S.length(), passes, flop / t[0], flop / t[1]);
         } finally {
             Parallel.setThreads(saved);
         }
     }
 
+    /** Where chain i starts: different for every chain (see the class comment). */
+    static float start(int chain) {
+        return 1f + 0.01f * chain;
+    }
+
     /** Twelve FMA chains of {@code steps} steps; returns their sum so the JIT cannot drop them. */
-    static float chains(long steps) {
+    static float chains(int steps) {
         FloatVector m = FloatVector.broadcast(S, 0.5f), b = FloatVector.broadcast(S, 3e-7f);
-        FloatVector a0 = FloatVector.broadcast(S, 1.00f), a1 = FloatVector.broadcast(S, 1.01f);
-        FloatVector a2 = FloatVector.broadcast(S, 1.02f), a3 = FloatVector.broadcast(S, 1.03f);
-        FloatVector a4 = FloatVector.broadcast(S, 1.04f), a5 = FloatVector.broadcast(S, 1.05f);
-        FloatVector a6 = FloatVector.broadcast(S, 1.06f), a7 = FloatVector.broadcast(S, 1.07f);
-        FloatVector a8 = FloatVector.broadcast(S, 1.08f), a9 = FloatVector.broadcast(S, 1.09f);
-        FloatVector a10 = FloatVector.broadcast(S, 1.10f), a11 = FloatVector.broadcast(S, 1.11f);
-        for (int i = 0; i < (int) steps; i++) {
+        FloatVector a0 = FloatVector.broadcast(S, start(0)), a1 = FloatVector.broadcast(S, start(1));
+        FloatVector a2 = FloatVector.broadcast(S, start(2)), a3 = FloatVector.broadcast(S, start(3));
+        FloatVector a4 = FloatVector.broadcast(S, start(4)), a5 = FloatVector.broadcast(S, start(5));
+        FloatVector a6 = FloatVector.broadcast(S, start(6)), a7 = FloatVector.broadcast(S, start(7));
+        FloatVector a8 = FloatVector.broadcast(S, start(8)), a9 = FloatVector.broadcast(S, start(9));
+        FloatVector a10 = FloatVector.broadcast(S, start(10)), a11 = FloatVector.broadcast(S, start(11));
+        for (int i = 0; i < steps; i++) {
             a0 = m.fma(b, a0); a1 = m.fma(b, a1); a2 = m.fma(b, a2); a3 = m.fma(b, a3);
             a4 = m.fma(b, a4); a5 = m.fma(b, a5); a6 = m.fma(b, a6); a7 = m.fma(b, a7);
             a8 = m.fma(b, a8); a9 = m.fma(b, a9); a10 = m.fma(b, a10); a11 = m.fma(b, a11);

@@ -32,7 +32,7 @@ public final class WeightKernels {
     static final int BLOCK_FLOATS = 1 << 22;
 
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+    private static final Scratch SCRATCH = new Scratch();
 
     private WeightKernels() {}
 
@@ -71,7 +71,7 @@ public final class WeightKernels {
         if (block < out && block >= 16) {
             block -= block % 16; // whole GEMM panels
         }
-        float[] scratch = scratch(block * in);
+        float[] scratch = SCRATCH.get(block * in);
         for (int j0 = 0; j0 < out; j0 += block) {
             int jb = Math.min(block, out - j0);
             if (w.transposed()) {
@@ -84,15 +84,6 @@ public final class WeightKernels {
                 Gemm.nt(m, jb, in, x, 0, in, scratch, 0, in, y, j0, out, false);
             }
         }
-    }
-
-    private static float[] scratch(int n) {
-        float[] s = SCRATCH.get();
-        if (s.length < n) {
-            s = new float[n];
-            SCRATCH.set(s);
-        }
-        return s;
     }
 
     /** dst[d .. d + n) = stored elements [first, first + n) widened to float32 (in parallel for long runs). */

@@ -222,24 +222,15 @@ final class WeightMatVec {
 
     // ---- bfloat16, rows layout: even/odd lanes --------------------------------------------------------------
 
-    private static final ThreadLocal<float[]> X_EVEN = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> X_ODD = ThreadLocal.withInitial(() -> new float[0]);
-
-    private static float[] scratch(ThreadLocal<float[]> local, int n) {
-        float[] b = local.get();
-        if (b.length < n) {
-            b = new float[n];
-            local.set(b);
-        }
-        return b;
-    }
+    private static final Scratch X_EVEN = new Scratch();
+    private static final Scratch X_ODD = new Scratch();
 
     private static void rowsBf16(int m, int in, int out, float[] x, MemorySegment s, float[] y) {
         int block = 2 * L;
         int kv = in - in % block; // elements covered by whole 2L blocks; the rest is a scalar tail
         int half = kv / 2;
-        float[] xe = scratch(X_EVEN, Math.max(1, m * half)); // the caller's: no allocation per token
-        float[] xo = scratch(X_ODD, Math.max(1, m * half));
+        float[] xe = X_EVEN.get(Math.max(1, m * half)); // the caller's: no allocation per token
+        float[] xo = X_ODD.get(Math.max(1, m * half));
         for (int i = 0; i < m; i++) {
             for (int t = 0; t < half; t++) {
                 xe[i * half + t] = x[i * in + 2 * t];
@@ -352,7 +343,7 @@ final class WeightMatVec {
         });
     }
 
-    private static final ThreadLocal<float[]> X_LANES = ThreadLocal.withInitial(() -> new float[0]);
+    private static final Scratch X_LANES = new Scratch();
 
     /**
      * int8 from 32-bit lanes: a block of 4L weights is loaded as L ints; weight 4i + k of the block sits in byte k
@@ -361,11 +352,7 @@ final class WeightMatVec {
      */
     private static void rowsInt8Lanes(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
         MemorySegment q = w.segment(), sc = w.scales();
-        float[] xl = X_LANES.get();
-        if (xl.length < m * in) {
-            xl = new float[m * in];
-            X_LANES.set(xl);
-        }
+        float[] xl = X_LANES.get(m * in);
         int blk = 4 * L;
         for (int i = 0; i < m * in; i += blk) {
             for (int k = 0; k < 4; k++) {
@@ -509,17 +496,8 @@ final class WeightMatVec {
     static final int PARTS = 4;
     /** Columns of a y segment in {@link #columnsDirect}: a whole row of every GPT-2 124M matrix (12 KB of y). */
     private static final int DIRECT_SEGMENT = 3072;
-    private static final ThreadLocal<float[]> PARTIALS = ThreadLocal.withInitial(() -> new float[0]);
-    private static final ThreadLocal<float[]> EVEN_ODD = ThreadLocal.withInitial(() -> new float[DIRECT_SEGMENT]);
-
-    private static float[] partials(int n) {
-        float[] b = PARTIALS.get();
-        if (b.length < n) {
-            b = new float[n];
-            PARTIALS.set(b);
-        }
-        return b;
-    }
+    private static final Scratch PARTIALS = new Scratch();
+    private static final Scratch EVEN_ODD = new Scratch(DIRECT_SEGMENT);
 
     private static void columnsDirect(int m, int in, int out, float[] x, WeightStorage w, float[] y) {
         MemorySegment s = w.segment();
@@ -527,9 +505,9 @@ final class WeightMatVec {
         int parts = in >= PARTS * 16 ? PARTS : 1;
         int quads = in / 4; // parts start on multiples of 4 stored rows; the last one also takes in % 4
         int size = m * out;
-        float[] partial = parts > 1 ? partials((parts - 1) * size) : y;
+        float[] partial = parts > 1 ? PARTIALS.get((parts - 1) * size) : y;
         Parallel.forRange(parts, grain((long) m * out * (in / parts)), (c0, c1) -> {
-            float[] acc = bf16 ? EVEN_ODD.get() : null;
+            float[] acc = bf16 ? EVEN_ODD.get(DIRECT_SEGMENT) : null;
             for (int part = c0; part < c1; part++) {
                 int p0 = Parallel.chunkStart(quads, parts, part) * 4;
                 int p1 = part == parts - 1 ? in : Parallel.chunkStart(quads, parts, part + 1) * 4;
